@@ -1,0 +1,101 @@
+"""Resolve: one key per real-world thing across documents.
+
+Keys are normalised so that spelling variants meet ("Yoon Suk Yeol" and
+"Yoon Suk-yeol" -> person/yoon-suk-yeol); IRIs are minted from keys
+(`iris.Iris.entity`). States are keyed by ISO 3166 alpha-3 code
+(state/KOR), which the gazetteer supplies.
+"""
+from __future__ import annotations
+
+import re
+
+from .iris import slugify
+from .model import OrgKind
+
+HONORIFICS = (
+    "Dr", "Prof", "Professor", "Mr", "Mrs", "Ms", "Miss", "Sir", "Dame", "Rev", "Amb",
+    "Ambassador", "Gen", "General", "Col", "Capt", "Lt", "Hon", "Assoc. Prof", "Asst. Prof",
+)
+_HONORIFIC_RE = re.compile(
+    r"^(?P<h>(?:(?:" + "|".join(re.escape(h) for h in sorted(HONORIFICS, key=len, reverse=True)) + r")\.?\s+)+)",
+    re.IGNORECASE,
+)
+_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
+
+
+def _fix_case(word: str) -> str:
+    """'TAMER' -> 'Tamer', 'mcDONALD' stays readable; mixed-case words are kept as written."""
+    if len(word) > 1 and (word.isupper() or word.islower()):
+        if word.lower() in _PARTICLES:
+            return word.lower()
+        return "-".join(p[:1].upper() + p[1:].lower() for p in word.split("-"))
+    return word
+
+
+def normalise_person_name(raw: str) -> tuple[str, str | None]:
+    """Split an honorific off a printed name and fix its capitalisation.
+
+    "Dr. Cenk TAMER" -> ("Cenk Tamer", "Dr."); "Robert E. Kelly" -> ("Robert E. Kelly", None).
+    """
+    text = re.sub(r"\s+", " ", raw).strip(" ,;:")
+    honorific = None
+    m = _HONORIFIC_RE.match(text)
+    if m:
+        honorific = m.group("h").strip()
+        if not honorific.endswith(".") and len(honorific) <= 4:
+            honorific += "."
+        text = text[m.end():]
+    words = [_fix_case(w) for w in text.split(" ") if w]
+    return " ".join(words), honorific
+
+
+def person_key(name: str) -> str:
+    return "person/" + slugify(name)
+
+
+_LEADING_ARTICLE = re.compile(r"^(the)\s+", re.IGNORECASE)
+
+
+def organization_name(raw: str) -> str:
+    """'The Government of Republic of Korea' -> 'Government of Republic of Korea'."""
+    text = re.sub(r"\s+", " ", raw).strip(" ,;:.\u201c\u201d\"'")
+    return _LEADING_ARTICLE.sub("", text)
+
+
+def organization_key(name: str) -> str:
+    return "org/" + slugify(organization_name(name))
+
+
+def group_key(name: str) -> str:
+    return "group/" + slugify(name)
+
+
+def place_key(name: str) -> str:
+    return "place/" + slugify(name)
+
+
+def event_key(name: str) -> str:
+    return "event/" + slugify(name)
+
+
+def state_key(iso3: str) -> str:
+    return "state/" + iso3.upper()
+
+
+_ORG_KIND_WORDS: list[tuple[re.Pattern[str], OrgKind]] = [
+    (re.compile(r"\b(universit\w*|college|institute of technology|school of)\b", re.I), OrgKind.UNIVERSITY),
+    (re.compile(r"\b(think[- ]tank|center for|centre for|institute|foundation|council on|research|studies)\b", re.I), OrgKind.THINK_TANK),
+    (re.compile(r"\b(government|ministry|department of state|white house|parliament|administration|cabinet|embassy)\b", re.I), OrgKind.GOVERNMENT_BODY),
+    (re.compile(r"\b(nato|united nations|organization|organisation|union|alliance|association of)\b", re.I), OrgKind.INTERNATIONAL_ORGANIZATION),
+    (re.compile(r"\b(party|movement|coalition)\b", re.I), OrgKind.POLITICAL_GROUP),
+    (re.compile(r"\b(news|times|post|journal|press|reuters|jazeera|nikkei|bbc|cnn|herald|tribune|gazette|magazine|daily|agency)\b", re.I), OrgKind.NEWS_OUTLET),
+]
+
+
+def guess_organization_kind(name: str) -> OrgKind:
+    """A first guess from the name's words; callers with better context (a bio, a
+    citation's publisher slot) pass their own kind instead."""
+    for pattern, kind in _ORG_KIND_WORDS:
+        if pattern.search(name):
+            return kind
+    return OrgKind.OTHER
