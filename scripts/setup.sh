@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up a fresh machine: a Python 3.11 venv with the package and its pinned
+# dependencies (spaCy model included), a Java runtime for HermiT, and the
+# YASGUI assets the web UI serves. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PY:-$(command -v python3.11 || command -v python3)}
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "setup: Python 3.11 is required (found $("$PY" --version 2>&1))" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+# Reinstall only when pyproject.toml changed since the last setup.
+stamp=.venv/.claimgraph-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[test]"
+  touch "$stamp"
+fi
+
+# HermiT (through owlready2) needs a Java runtime.
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing a Java runtime for HermiT"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    echo "setup: no Java runtime; the HermiT test will be skipped (install default-jre-headless)" >&2
+  fi
+fi
+
+if [ -f scripts/setup_ui.sh ]; then bash scripts/setup_ui.sh; fi
+echo "setup: ready (.venv)"

@@ -1,0 +1,143 @@
+"""Fetch: raw bytes of a source plus where and when they came from.
+
+Files are read from disk; a folder is expanded to the text and HTML pages
+in it. A `manifest.yaml` beside the files describes them (id, publisher,
+language, kind); a file without an entry is still read, keyed by its stem.
+Bad input raises `SourceError` naming the file and the reason, so one bad
+file never stops the others.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from .model import SourceDocument, SourceError
+
+MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
+PAGE_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
+# Bytes that never occur in text: NUL and most C0 controls (tab, LF, CR, FF are fine).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """What the page itself says or shows about a source, written down by a person."""
+
+    id: str
+    file: str
+    language: str | None = None
+    publisher: str | None = None
+    publisher_kind: str | None = None  # an OrgKind value: think_tank, news_outlet, ...
+    article_kind: str | None = None  # analysis | opinion | news
+    section: str | None = None
+    url: str | None = None
+    encoding: str = "utf-8"
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+class ManifestError(Exception):
+    pass
+
+
+def load_manifest(folder: Path) -> dict[str, ManifestEntry]:
+    """Entries of the folder's manifest keyed by file name ({} when there is none)."""
+    for name in MANIFEST_NAMES:
+        path = folder / name
+        if path.is_file():
+            break
+    else:
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: not valid YAML: {exc}") from exc
+    entries: dict[str, ManifestEntry] = {}
+    known = set(ManifestEntry.__dataclass_fields__) - {"extra"}
+    for i, raw in enumerate(data.get("sources", []), start=1):
+        if not isinstance(raw, dict) or "file" not in raw:
+            raise ManifestError(f"{path}: source #{i} needs at least a 'file'")
+        raw = dict(raw)
+        raw.setdefault("id", Path(raw["file"]).stem)
+        extra = {k: raw.pop(k) for k in list(raw) if k not in known}
+        entries[raw["file"]] = ManifestEntry(**{k: (str(v) if v is not None else None) for k, v in raw.items()}, extra=extra)
+    return entries
+
+
+def discover_pages(paths: list[Path]) -> list[Path]:
+    """Expand folders to the pages in them (sorted); files are taken as given."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.iterdir())
+                if p.is_file() and not p.name.startswith(".") and p.name not in MANIFEST_NAMES
+                and p.suffix.lower() in PAGE_SUFFIXES
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def manifest_entry_for(path: Path) -> ManifestEntry | None:
+    return load_manifest(path.parent).get(path.name)
+
+
+def read_source_file(path: Path, entry: ManifestEntry | None = None, *, max_bytes: int = 5_000_000) -> SourceDocument:
+    """Read one page from disk, refusing what is not a readable text page."""
+    location = path.resolve().as_uri() if path.exists() else str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise SourceError(str(path), "empty file")
+    if size > max_bytes:
+        raise SourceError(
+            str(path),
+            f"{size:,} bytes is over the {max_bytes:,}-byte limit for one document "
+            "(CLAIMGRAPH_MAX_DOCUMENT_BYTES)",
+        )
+    raw = path.read_bytes()
+    return decode_source(raw, location=location, label=str(path), entry=entry,
+                         source_id=entry.id if entry else path.stem,
+                         media_type=PAGE_SUFFIXES.get(path.suffix.lower(), "text/plain"))
+
+
+def decode_source(
+    raw: bytes, *, location: str, label: str, source_id: str, media_type: str,
+    entry: ManifestEntry | None = None,
+) -> SourceDocument:
+    """Bytes -> SourceDocument; shared by files and (later) HTTP fetches."""
+    if not raw.strip():
+        raise SourceError(label, "empty file" if not raw else "no text (only white space)")
+    head = raw[:8192]
+    if b"\x00" in head or sum(head.count(bytes([b])) for b in _CONTROL_BYTES) > len(head) // 100 + 2:
+        raise SourceError(label, "binary content, not a text page")
+    encoding = entry.encoding if entry else "utf-8"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            label,
+            f"not valid {encoding} (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "if the file uses another encoding, say so with 'encoding:' in its manifest entry",
+        ) from exc
+    except LookupError as exc:
+        raise SourceError(label, f"unknown encoding {encoding!r} in the manifest") from exc
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return SourceDocument(
+        source_id=source_id,
+        location=location,
+        text=text,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        media_type=media_type,
+        fetched_at=datetime.now(timezone.utc),
+        size_bytes=len(raw),
+        language=entry.language if entry else None,
+        publisher=entry.publisher if entry else None,
+        url=entry.url if entry else None,
+    )
