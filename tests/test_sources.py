@@ -1,0 +1,62 @@
+"""Fetch: files become SourceDocuments; bad files raise SourceError naming the file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimgraph.model import SourceError
+from claimgraph.sources import ManifestError, discover_pages, load_manifest, read_source_file
+
+from conftest import SEEDS, write_bad_inputs
+
+
+def test_seed_manifest_describes_both_seeds():
+    entries = load_manifest(SEEDS)
+    assert set(entries) == {"000_b9eaa696b2f0318b.txt", "002_acf13e44b744af8d.txt"}
+    assert entries["002_acf13e44b744af8d.txt"].publisher == "19FortyFive"
+    assert entries["000_b9eaa696b2f0318b.txt"].language == "en"
+
+
+def test_a_seed_reads_with_its_manifest_entry():
+    path = SEEDS / "000_b9eaa696b2f0318b.txt"
+    doc = read_source_file(path, load_manifest(SEEDS)[path.name])
+    assert doc.source_id == "000_b9eaa696b2f0318b"
+    assert doc.publisher == "ANKASAM"
+    assert doc.location.startswith("file:///") and doc.location.endswith(path.name)
+    assert len(doc.content_hash) == 64 and doc.size_bytes == path.stat().st_size
+
+
+def test_a_file_without_manifest_entry_is_keyed_by_its_stem(tmp_path):
+    page = tmp_path / "my-page.txt"
+    page.write_text("A title\n\nSome body text.", encoding="utf-8")
+    doc = read_source_file(page)
+    assert doc.source_id == "my-page" and doc.publisher is None
+
+
+@pytest.mark.parametrize("name,reason", [("empty.txt", "empty file"), ("binary.txt", "binary"),
+                                          ("latin1.txt", "not valid utf-8"), ("huge.txt", "limit")])
+def test_bad_files_raise_an_error_naming_the_file(tmp_path, name, reason):
+    write_bad_inputs(tmp_path)
+    with pytest.raises(SourceError) as err:
+        read_source_file(tmp_path / name, max_bytes=5_000_000)
+    assert reason in str(err.value) and name in str(err.value)
+
+
+def test_latin1_reads_when_the_manifest_says_so(tmp_path):
+    write_bad_inputs(tmp_path)
+    (tmp_path / "manifest.yaml").write_text("sources:\n  - file: latin1.txt\n    encoding: latin-1\n")
+    doc = read_source_file(tmp_path / "latin1.txt", load_manifest(tmp_path)["latin1.txt"])
+    assert "Café" in doc.text
+
+
+def test_broken_manifest_is_reported(tmp_path):
+    (tmp_path / "manifest.yaml").write_text("sources: [ {file: a.txt\n")
+    with pytest.raises(ManifestError, match="manifest.yaml"):
+        load_manifest(tmp_path)
+
+
+def test_discover_skips_the_manifest_and_hidden_files(tmp_path):
+    for name in ["b.txt", "a.html", ".hidden.txt", "manifest.yaml", "notes.pdf"]:
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in discover_pages([tmp_path])] == ["a.html", "b.txt"]
