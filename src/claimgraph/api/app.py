@@ -47,8 +47,8 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         owned = store is None
         app.state.settings = settings
         app.state.store = OxigraphStore(settings.store) if owned else store
-        workers = getattr(settings, "query_workers", None) or sparql.default_workers()
-        queued = getattr(settings, "query_queue", None) or 2 * workers
+        workers = settings.query_workers or sparql.default_workers()
+        queued = settings.query_queue or 2 * workers
         app.state.query_runner = sparql.QueryRunner(workers, queued, settings.query_timeout_s)
         try:
             yield
