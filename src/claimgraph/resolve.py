@@ -24,12 +24,17 @@ _PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "
 
 
 def _fix_case(word: str) -> str:
-    """'TAMER' -> 'Tamer', 'mcDONALD' stays readable; mixed-case words are kept as written."""
+    """'TAMER' -> 'Tamer', "O'BRIEN" -> "O'Brien"; mixed-case words are kept as written."""
     if len(word) > 1 and (word.isupper() or word.islower()):
         if word.lower() in _PARTICLES:
             return word.lower()
-        return "-".join(p[:1].upper() + p[1:].lower() for p in word.split("-"))
+        return re.sub(r"[^\W\d_]+", lambda m: m.group()[:1].upper() + m.group()[1:].lower(), word)
     return word
+
+
+# Academic letters after a name ("Jane Doe, PhD"); generational suffixes (Jr.) stay.
+_POSTNOMINALS_RE = re.compile(
+    r"(?:,\s*(?:Ph\.?\s?D|D\.?Phil|M\.?A|M\.?Sc|MBA|MPA|MPP|J\.?D|LL\.?M|Esq|OBE|CBE|KBE)\.?)+$", re.IGNORECASE)
 
 
 def normalise_person_name(raw: str) -> tuple[str, str | None]:
@@ -38,6 +43,7 @@ def normalise_person_name(raw: str) -> tuple[str, str | None]:
     "Dr. Cenk TAMER" -> ("Cenk Tamer", "Dr."); "Robert E. Kelly" -> ("Robert E. Kelly", None).
     """
     text = re.sub(r"\s+", " ", raw).strip(" ,;:")
+    text = _POSTNOMINALS_RE.sub("", text).strip(" ,;:")
     honorific = None
     m = _HONORIFIC_RE.match(text)
     if m:

@@ -1,0 +1,1074 @@
+"""Parse: an article page saved as plain text -> ParsedPage.
+
+Saved pages are the article's visible text with the site's chrome still in it:
+navigation, share buttons, "Similar Posts", author boxes, footnotes, reader
+comments and the comment form. The rules below use only generic cues, never a
+site's own strings:
+
+- boilerplate: short lines from a generic list of news/think-tank site phrases;
+- title: the first heading-like line (a short line of 1-4 words right above
+  another heading-like line is the section/column name instead);
+- standfirst: a one/two-sentence paragraph right after the title, set apart
+  from the body by a caption/byline/date, or repeated by the first paragraph;
+- a line printed twice in a row is a name box (when it looks like a person's
+  name and an author bio follows or nothing but notes/bios/comments follow)
+  or else an image caption;
+- "[n] ..." lines (or numbered items under a Notes/References heading) are
+  footnotes; "op. cit." and "ibid." notes point back to the note they repeat;
+- a paragraph that opens with a person's name and a bio verb ("is a",
+  "graduated", ...) is an author bio when it follows a name box or an author
+  label ("Written By"), names a byline author, or stands at the end/start of
+  the article and reads like a bio (fellow, professor, university, ...);
+- a numbered item or short line followed by a date line ("May 9, 2023 at
+  6:56 pm") starts a reader comment; its paragraphs run until the next one.
+
+Inline footnote markers such as "[1]" are kept in the body text: they are
+harmless to the extractors and keeping them keeps offsets trivially exact.
+Whitespace inside a paragraph is collapsed (non-breaking spaces included), and
+hard-wrapped paragraphs are re-joined, before offsets are computed.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ..model import Block, BlockKind, Footnote, ParsedPage, RawComment
+from ..resolve import HONORIFICS
+
+# ------------------------------------------------------------------ vocabulary
+
+# Whole-line boilerplate of news and think-tank sites (compared lower-cased,
+# without surrounding punctuation).
+BOILERPLATE_LINES = frozenset("""
+connect with us
+hi, what are you looking for
+what are you looking for
+similar posts
+related posts
+related articles
+related stories
+related content
+related
+recommended
+recommended for you
+you may also like
+you might also like
+more from author
+more from this author
+more stories
+more articles
+read more
+read next
+keep reading
+continue reading
+leave a reply
+leave a comment
+post a comment
+post comment
+submit comment
+cancel reply
+reply
+log in to reply
+share
+share this
+share this article
+share this post
+share on facebook
+share on twitter
+tweet
+print
+print this page
+email
+facebook
+twitter
+linkedin
+whatsapp
+telegram
+reddit
+pinterest
+menu
+main menu
+search
+search for
+home
+skip to content
+skip to main content
+close
+advertisement
+sponsored
+subscribe
+subscribe now
+newsletter
+sign up
+log in
+login
+register
+sign in
+toggle navigation
+back to top
+loading
+load more
+previous post
+next post
+previous article
+next article
+most popular
+most read
+popular posts
+recent posts
+trending
+trending now
+latest
+latest news
+tags
+categories
+follow us
+like this
+like
+accept
+accept all
+reject all
+cookie settings
+manage cookies
+privacy policy
+terms of use
+terms and conditions
+contact us
+about us
+donate
+support us
+listen to this article
+listen
+font size
+view comments
+show comments
+hide comments
+no comments
+no comments yet
+be the first to comment
+""".strip().splitlines())
+
+# Short lines that start like site chrome.
+BOILERPLATE_PREFIX_RE = re.compile(
+    r"^(?:share (?:this|on|via)\b|follow us\b|subscribe\b|sign up\b|join our\b|read more\b|"
+    r"related:|see also:|tags?:|filed under\b|posted in\b|categories:|category:|topics?:|"
+    r"copyright\b|©|\(c\) \d|all rights reserved|we use cookies|this (?:site|website) uses cookies|"
+    r"by (?:continuing|using)\b.*\b(?:site|website)\b|your email address will not be published|"
+    r"required fields are marked|save my name|notify me of|you must be logged in|"
+    r"photo:|image:|photo credit|image credit|credit:|source:|getty images|"
+    r"\d+\s*min(?:ute)?s? read|reading time|\d+ views?\b|views:|"
+    r"the (?:views|opinions) expressed\b|views expressed in this|disclaimer:|"
+    r"this (?:article|post|piece|commentary) (?:was|is) (?:first|originally) published|"
+    r"(?:first|originally) published (?:in|by|at|on)\b)",
+    re.IGNORECASE,
+)
+BOILERPLATE_MAX_WORDS = 30
+
+# Lines that introduce a list of other articles: short title-like lines after
+# them are links, not headings.
+RELATED_MARKERS = frozenset({
+    "similar posts", "related posts", "related articles", "related stories", "related content",
+    "related", "recommended", "recommended for you", "you may also like", "you might also like",
+    "more from author", "more from this author", "more stories", "more articles", "read next",
+    "popular posts", "recent posts", "most popular", "most read", "trending", "trending now",
+    "latest", "latest news",
+})
+
+# Lines after which the author box follows.
+AUTHOR_LABEL_RE = re.compile(
+    r"^(?:written by|about the authors?|the authors?|authors?|author bio(?:graphy)?|"
+    r"about the contributors?|contributors?|posted by|published by)\s*:?$",
+    re.IGNORECASE,
+)
+NOTES_HEADING_RE = re.compile(
+    r"^(?:notes?|end ?notes|foot ?notes|references|sources|bibliography|works cited|citations)\s*:?$",
+    re.IGNORECASE,
+)
+COMMENTS_HEADING_RE = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|replies|reader comments|discussion|"
+    r"thoughts on\b.*|\d+ thoughts on\b.*|(?:one|two|three|\d+) (?:comments?|responses?) (?:on|to)\b.*)\s*:?$",
+    re.IGNORECASE,
+)
+# Comment form lines: after them no comment text continues.
+COMMENT_FORM_RE = re.compile(
+    r"^(?:leave a (?:reply|comment)|post a comment|post comment|submit comment|cancel reply|"
+    r"your email address will not be published|required fields are marked|you must be logged in)",
+    re.IGNORECASE,
+)
+BREADCRUMB_RE = re.compile(r"^home\s*(?:»|›|>|/|\|)\s*(?P<rest>.+)$", re.IGNORECASE)
+BREADCRUMB_SPLIT_RE = re.compile(r"\s*(?:»|›|>|/|\|)\s*")
+
+# Translation offers ("This post is also available in: Deutsch Español").
+TRANSLATION_RE = re.compile(
+    r"^(?:this (?:post|article|page|entry|story|analysis) is )?(?:also )?available in\s*:?\s*(?P<langs>.+)$"
+    r"|^(?:read (?:this|it|the article) (?:also )?in|also in|translations?|other languages?|"
+    r"read in)\s*:\s*(?P<langs2>.+)$",
+    re.IGNORECASE,
+)
+# Language names as the languages write them (and a few English names), for
+# recognising translation offers. Longest first when matching.
+LANGUAGE_ENDONYMS = (
+    "English", "Türkçe", "Русский", "Deutsch", "Français", "Español", "Italiano", "Português",
+    "Português do Brasil", "Nederlands", "Polski", "Українська", "Беларуская", "Български",
+    "Српски", "Srpski", "Hrvatski", "Bosanski", "Slovenščina", "Slovenčina", "Čeština", "Magyar",
+    "Română", "Ελληνικά", "Svenska", "Norsk", "Norsk bokmål", "Dansk", "Suomi", "Eesti",
+    "Latviešu", "Lietuvių", "Shqip", "Македонски", "ქართული", "Հայերեն", "Azərbaycan",
+    "Azərbaycan dili", "Қазақ", "Қазақша", "Qazaqsha", "Oʻzbek", "O'zbek", "Oʻzbekcha", "Ўзбек",
+    "Кыргызча", "Тоҷикӣ", "Türkmen", "Türkmençe", "Монгол", "العربية", "عربي", "فارسی",
+    "اردو", "עברית", "हिन्दी", "বাংলা", "ไทย", "Tiếng Việt", "Bahasa Indonesia",
+    "Bahasa Melayu", "Filipino", "Tagalog", "中文", "简体中文", "繁體中文", "日本語", "한국어",
+    "Kiswahili", "Afrikaans", "Català", "Euskara", "Galego", "Gaeilge", "Cymraeg", "Íslenska",
+    "Arabic", "Turkish", "Russian", "German", "French", "Spanish", "Italian", "Portuguese",
+    "Chinese", "Japanese", "Korean", "Persian", "Farsi", "Urdu", "Hindi", "Ukrainian", "Polish",
+)
+_LANGUAGES_LONGEST_FIRST = sorted(LANGUAGE_ENDONYMS, key=len, reverse=True)
+
+# Capitalised function words that never belong to a person's name.
+NAME_STOPWORDS = frozenset("""
+the a an of and or in on at for to with from by as is are was were be how why what when where who
+will would can could should may might must do does did not no this that these those it its his her
+their our your my we they he she you i if but so than then there here after before about into over
+under new more most all any some us u.s. u.k. eu un
+""".split())
+# Capitalised words of job titles and desks, which a byline may print after the name.
+NAME_ROLE_WORDS = frozenset("""
+fellow editor director professor correspondent staff writer reporter contributor columnist analyst senior
+associate chief team desk news service agency bureau editorial board president minister secretary
+""".split())
+NAME_PARTICLES = frozenset({"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du", "dos", "das"})
+
+_HONORIFIC_ALTS = "|".join(re.escape(h) for h in sorted(HONORIFICS, key=len, reverse=True))
+HONORIFIC_PREFIX_RE = re.compile(rf"^(?:(?:{_HONORIFIC_ALTS})\.?\s+)+", re.IGNORECASE)
+
+# Verbs that open the predicate of a bio sentence ("X is a ...", "X graduated ...").
+BIO_VERB_RE = re.compile(
+    r"^(?:is|was|has|holds|graduated|serves|served|works|worked|teaches|taught|received|earned|"
+    r"joined|leads|led|directs|writes|covers|specializes|specialises|researches|completed|studied|"
+    r"obtained|currently|previously|formerly|also)\b"
+)
+# Words that make a paragraph read like a bio rather than like reporting.
+BIO_CUE_RE = re.compile(
+    r"\b(?:fellow|professor|lecturer|researcher|research assistant|specialist|analyst|editor|"
+    r"columnist|correspondent|journalist|director|scholar|expert|adviser|advisor|author of|"
+    r"graduated|ph\.?d|doctorate|master'?s|bachelor'?s|degree|universit\w*|institute|think[- ]tank|"
+    r"served as|areas? of (?:specialization|specialisation|expertise)|contributing)\b",
+    re.IGNORECASE,
+)
+# Sentences that continue a bio without repeating the full name.
+BIO_CONTINUATION_RE = re.compile(r"^(?:he|she|they|his|her|their|(?:dr|prof|mr|mrs|ms)\.?\s+\w+)\b", re.IGNORECASE)
+
+BYLINE_RE = re.compile(r"^(?:by|written by|words by|authors?:)\s+(?P<names>.+)$", re.IGNORECASE)
+BYLINE_CUT_RE = re.compile(r"\s*(?:\||•|·|—|–|\s-\s|\bon\s+\w+\s+\d|\bpublished\b|\bupdated\b).*$", re.IGNORECASE)
+NAME_LIST_SPLIT_RE = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*)")
+
+FOOTNOTE_RE = re.compile(r"^\[(?P<n>\d{1,3})\]\s*(?P<text>.*)$")
+NOTES_ITEM_RE = re.compile(r"^(?:\[(?P<a>\d{1,3})\]|(?P<b>\d{1,3})[.)]|\^(?P<c>\d{1,3}))\s+(?P<text>.+)$")
+OPCIT_RE = re.compile(r"\b(?:op\.?\s*cit|loc\.?\s*cit)\b\.?", re.IGNORECASE)
+IBID_RE = re.compile(r"^\W*ibid(?:em)?\b", re.IGNORECASE)
+
+COMMENT_NUMBERED_RE = re.compile(r"^(?P<num>\d{1,4})[.)]\s+(?P<author>\S.*)$")
+COMMENT_SAYS_RE = re.compile(r"\s+(?:says|said|wrote)\s*:?$", re.IGNORECASE)
+COMMENT_ONE_LINE_RE = re.compile(
+    r"^(?:(?P<num>\d{1,4})[.)]\s+)?(?P<author>[^|•·]{1,60}?)\s*(?:(?:says|said|wrote)\s*:?)?\s*"
+    r"(?:\bon\b|\||•|·|—|–|,)\s*(?P<when>.+)$",
+    re.IGNORECASE,
+)
+COMMENT_MAX_AUTHOR_WORDS = 6
+
+PUBLISHED_LINE_RE = re.compile(r"^(?:published|posted|updated|last updated|date)(?:\s+on)?\s*:?\s*(?P<when>.+)$", re.IGNORECASE)
+
+# Words whose trailing period does not end a sentence.
+ABBREVIATIONS = frozenset({h.lower() for h in HONORIFICS} | {
+    "u.s", "u.k", "st", "no", "vs", "jr", "sr", "e.g", "i.e", "etc", "inc", "co", "corp", "assoc", "asst",
+    "op", "cit", "ibid", "p", "pp", "vol", "ed", "eds",
+})
+SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"“‘(]?[A-Z0-9])")
+TERMINAL_PUNCT = ".!?:;\"”’)]"
+_WS_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_HTML_ENTITY_RE = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});")
+
+# ----------------------------------------------------------------------- dates
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_TIME = (r"(?:\s*(?:,|\bat\b|@|-|–|—|\||\bo'clock\b)?\s*(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?"
+         r"\s*(?P<ampm>[ap]\.?\s?m\.?)?(?:\s*(?:[A-Z]{2,4}|UTC[+-]?\d*|GMT[+-]?\d*))?)?")
+DATE_PATTERNS = [
+    re.compile(rf"{_WEEKDAY}{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
+    re.compile(rf"{_WEEKDAY}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.IGNORECASE),
+    # Dotted dates are day-first (European usage).
+    re.compile(rf"(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
+    # Slashed dates are month-first (US usage) unless the first number cannot be a month.
+    re.compile(rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
+]
+_TIME_FIRST_RE = re.compile(r"^(?P<h>\d{1,2})[:.](?P<mi>\d{2})\s*(?P<ampm>[ap]\.?\s?m\.?)?\s*(?:,|on|-|–|\|)?\s*(?P<rest>.+)$", re.IGNORECASE)
+
+
+def _build_datetime(gd: dict[str, str | None]) -> tuple[datetime, bool] | None:
+    try:
+        year = int(gd["y"])
+        if gd.get("mon"):
+            month = MONTHS[gd["mon"].lower().rstrip(".")[:4] if gd["mon"].lower().startswith("sept") else gd["mon"].lower()[:3]]
+            day = int(gd["d"])
+        else:
+            month, day = int(gd["m"]), int(gd["d"])
+            if month > 12 and day <= 12:  # "23/03/2023": day-first after all
+                month, day = day, month
+        hour = minute = second = 0
+        has_time = gd.get("h") is not None
+        if has_time:
+            hour, minute = int(gd["h"]), int(gd["mi"])
+            second = int(gd["s"]) if gd.get("s") else 0
+            ampm = (gd.get("ampm") or "").lower().replace(".", "").replace(" ", "")
+            if ampm == "pm" and hour < 12:
+                hour += 12
+            elif ampm == "am" and hour == 12:
+                hour = 0
+        if not 1800 <= year <= 2200:
+            return None
+        return datetime(year, month, day, hour, minute, second), has_time
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def match_datetime(text: str) -> tuple[datetime, bool] | None:
+    """The date(-time) that makes up the whole of `text`, and whether it has a time.
+
+    "May 9, 2023 at 6:56 pm" -> (2023-05-09 18:56, True); "23.03.2023" -> (2023-03-23, False).
+    """
+    text = text.strip().strip(" .,;()[]")
+    m = _TIME_FIRST_RE.match(text)
+    if m:  # "6:56 pm, May 9, 2023"
+        inner = match_datetime(m.group("rest"))
+        if inner:
+            built = _build_datetime({"y": str(inner[0].year), "m": str(inner[0].month), "d": str(inner[0].day),
+                                     "h": m.group("h"), "mi": m.group("mi"), "ampm": m.group("ampm")})
+            if built:
+                return built
+    for pattern in DATE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            return _build_datetime(m.groupdict())
+    return None
+
+
+def parse_datetime_text(text: str) -> datetime | None:
+    """A date or date-time written in one of the usual forms; None if `text` is not one."""
+    found = match_datetime(text)
+    return found[0] if found else None
+
+
+def find_date_span(text: str) -> tuple[date, int, int] | None:
+    """The first date written anywhere in `text`, with where it is."""
+    best: tuple[date, int, int] | None = None
+    for pattern in DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            built = _build_datetime(m.groupdict())
+            if built:
+                if best is None or m.start() < best[1]:
+                    best = (built[0].date(), m.start(), m.end())
+                break
+    return best
+
+
+def find_date(text: str) -> date | None:
+    """The first date written anywhere in `text` ("Accessed 23 March 2023." -> 2023-03-23)."""
+    found = find_date_span(text)
+    return found[0] if found else None
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def normalise_space(text: str) -> str:
+    return _WS_RE.sub(" ", text).strip()
+
+
+def boilerplate_key(line: str) -> str:
+    return normalise_space(line).lower().strip(" .,:;!?|»›>-–—•·*#")
+
+
+def is_boilerplate(line: str) -> bool:
+    key = boilerplate_key(line)
+    if not key or not any(ch.isalnum() for ch in key):
+        return True  # separators, bullets, lone symbols
+    if len(key.split()) > BOILERPLATE_MAX_WORDS:
+        return False
+    return key in BOILERPLATE_LINES or bool(BOILERPLATE_PREFIX_RE.match(key))
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def sentence_count(text: str) -> int:
+    ends = [m for m in SENTENCE_END_RE.finditer(text) if not _is_abbreviation_before(text, m.start())]
+    return len(ends) + 1
+
+
+def _is_abbreviation_before(text: str, dot: int) -> bool:
+    """True when the '.' at `dot` ends an abbreviation or an initial, not a sentence."""
+    if text[dot] != ".":
+        return False
+    start = dot
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start:dot].strip("(\"“'")
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "John Q. Public"
+    return word.lower().rstrip(".") in ABBREVIATIONS
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph; honorifics, initials and "U.S." do not end one."""
+    out, start = [], 0
+    for m in SENTENCE_END_RE.finditer(text):
+        if _is_abbreviation_before(text, m.start()):
+            continue
+        out.append(text[start:m.end()].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def looks_like_heading(text: str, *, max_words: int = 16) -> bool:
+    """A short title-case line without final period (or a very short line without punctuation)."""
+    words = text.split()
+    if not words or len(words) > max_words or not text[0].isupper() and not text[0].isdigit():
+        return False
+    if text[-1] in ".,;:" or sentence_count(text) > 1:
+        return False
+    content = [w for w in words if w[0].isalpha() and w.lower().strip("'’\"“”") not in NAME_STOPWORDS]
+    if not content:
+        return False
+    capitalised = sum(1 for w in content if w[0].isupper())
+    if capitalised / len(content) >= 0.6:
+        return True
+    return len(words) <= 10 and text[-1] not in "!?\"”"
+
+
+def _is_name_token(token: str) -> bool:
+    if token.lower() in NAME_PARTICLES:
+        return True
+    core = token.rstrip(",")
+    if not core or not core[0].isupper() or core.lower() in NAME_STOPWORDS:
+        return False
+    return all(ch.isalpha() or ch in ".'’-" for ch in core)
+
+
+def split_honorific(text: str) -> tuple[str, str]:
+    m = HONORIFIC_PREFIX_RE.match(text)
+    return (text[:m.end()], text[m.end():]) if m else ("", text)
+
+
+def looks_like_person_name(text: str) -> bool:
+    """'Dr. Jane DOE', 'Jane Doe', 'John Q. Public': 2-5 capitalised name tokens, nothing else."""
+    _, rest = split_honorific(normalise_space(text))
+    tokens = rest.split()
+    if not 2 <= len(tokens) <= 5 or any(t.endswith(",") for t in tokens):
+        return False
+    if not all(_is_name_token(t) for t in tokens) or any(t.lower().strip(".,") in NAME_ROLE_WORDS for t in tokens):
+        return False
+    if tokens[0].lower() in NAME_PARTICLES or tokens[-1].lower() in NAME_PARTICLES:
+        return False
+    return sum(1 for t in tokens if len(t.strip(".")) >= 2) >= 2
+
+
+def leading_person_name(text: str) -> tuple[str, int] | None:
+    """The person's name a sentence opens with, and where it ends: ("Dr. Jane Doe", 12)."""
+    honorific, rest = split_honorific(text)
+    pos = len(honorific)
+    tokens = []
+    for m in re.finditer(r"\S+", rest):
+        token = m.group()
+        if len(tokens) >= 5 or not _is_name_token(token):
+            break
+        tokens.append((token, m.end()))
+        if token.endswith(","):
+            break
+    # Trailing particles or a trailing comma-word belong to what follows.
+    while tokens and tokens[-1][0].lower() in NAME_PARTICLES:
+        tokens.pop()
+    if len(tokens) < 2:
+        return None
+    name = text[:pos + tokens[-1][1]].rstrip(",")
+    return name, pos + tokens[-1][1]
+
+
+_PAREN_AFTER_NAME_RE = re.compile(r"^\s*(?:\([^()]*\)|\((?=\s))")  # "(@handle; website)" or a lone "(" left by a link
+_POSTNOMINAL_RE = re.compile(r"^\s*,\s*(?:ph\.?\s?d\.?|d\.?phil\.?|m\.?a\.?|m\.?sc\.?|mba|jd|md)\s*,?", re.IGNORECASE)
+_APPOSITION_RE = re.compile(r"^\s*,\s+(?:a|an|the|who)\s+", re.IGNORECASE)
+
+
+def bio_subject(text: str) -> str | None:
+    """The person a bio paragraph is about, if it opens like one: "<Name> (…) is a …"."""
+    found = leading_person_name(text)
+    if not found:
+        return None
+    name, end = found
+    rest = text[end:]
+    for pattern in (_PAREN_AFTER_NAME_RE, _POSTNOMINAL_RE):
+        m = pattern.match(rest)
+        if m:
+            rest = rest[m.end():]
+    if _APPOSITION_RE.match(rest):
+        return name
+    rest = rest.lstrip(" ,")
+    return name if BIO_VERB_RE.match(rest) else None
+
+
+def name_signature(name: str) -> str:
+    """Compare names without honorifics, case or punctuation: 'Dr. Cenk TAMER' -> 'cenk tamer'."""
+    _, rest = split_honorific(normalise_space(name))
+    return " ".join(re.sub(r"[^\w\s-]", "", rest).lower().split())
+
+
+def same_person(a: str, b: str) -> bool:
+    sa, sb = name_signature(a).split(), name_signature(b).split()
+    if not sa or not sb:
+        return False
+    if sa == sb:
+        return True
+    # "John Public" vs "John Q. Public": same first and last name.
+    return sa[-1] == sb[-1] and sa[0] == sb[0]
+
+
+def parse_byline(line: str) -> list[str]:
+    """'By Jane DOE and John Smith | March 3, 2023' -> ['Jane DOE', 'John Smith']; [] if not a byline."""
+    m = BYLINE_RE.match(normalise_space(line))
+    if not m:
+        return []
+    names = BYLINE_CUT_RE.sub("", m.group("names")).strip(" ,.")
+    out = []
+    for part in NAME_LIST_SPLIT_RE.split(names):
+        part = part.strip(" ,.")
+        if looks_like_person_name(part):
+            out.append(part)
+        elif part and out:
+            break  # "By Jane Doe, Senior Fellow": the rest is a role
+        elif part:
+            return []
+    return out
+
+
+def parse_translation_offer(line: str) -> list[str] | None:
+    """'This post is also available in: Deutsch Русский' -> ['Deutsch', 'Русский']."""
+    m = TRANSLATION_RE.match(normalise_space(line))
+    if not m:
+        return None
+    rest = (m.group("langs") or m.group("langs2") or "").strip()
+    found: list[str] = []
+    while rest:
+        rest = rest.lstrip(" ,;|/•·")
+        if not rest:
+            break
+        for lang in _LANGUAGES_LONGEST_FIRST:
+            if rest.lower().startswith(lang.lower()) and (len(rest) == len(lang) or not rest[len(lang)].isalpha()):
+                found.append(lang)
+                rest = rest[len(lang):]
+                break
+        else:  # an unlisted language: take one word as written
+            word = re.match(r"[^\s,;|/•·]+", rest).group()
+            if word[0].islower() or not word[0].isalpha():
+                return found or None
+            found.append(word)
+            rest = rest[len(word):]
+    return found or None
+
+
+# ------------------------------------------------------------------------ units
+
+
+@dataclass
+class Unit:
+    """One line-level piece of the page (a paragraph, heading, name, date, note …)."""
+
+    text: str
+    group: int  # blank-line separated group it belongs to
+    indent: int
+    kind: str = "text"  # see classify_units
+    data: dict = field(default_factory=dict)
+
+
+def _should_join(previous: str, line: str) -> bool:
+    """Re-join hard-wrapped paragraphs: a long line not ending a sentence, or a lower-case continuation."""
+    if FOOTNOTE_RE.match(line) or NOTES_ITEM_RE.match(line) or previous == line:
+        return False
+    if len(previous) >= 60 and previous[-1] not in TERMINAL_PUNCT:
+        return True
+    return len(previous) >= 40 and line[:1].islower()
+
+
+def split_units(text: str) -> list[Unit]:
+    units: list[Unit] = []
+    group, previous_blank = 0, True
+    for raw in text.split("\n"):
+        if not raw.strip():
+            if not previous_blank:
+                group += 1
+            previous_blank = True
+            continue
+        expanded = raw.replace("\t", "    ")
+        indent = len(expanded) - len(expanded.lstrip())
+        clean = normalise_space(raw)
+        if not previous_blank and units and _should_join(units[-1].text, clean):
+            units[-1].text += " " + clean
+        else:
+            units.append(Unit(clean, group, indent))
+        previous_blank = False
+    return units
+
+
+def _comment_head(units: list[Unit], i: int, in_comments_section: bool) -> tuple[int | None, str, datetime | None, int] | None:
+    """(number, author, posted, units consumed) if a reader comment starts at unit i."""
+    text = units[i].text
+    # Author and date on one line: "Jane says: May 9, 2023 at 6:56 pm".
+    m = COMMENT_ONE_LINE_RE.match(text)
+    if m:
+        found = match_datetime(m.group("when"))
+        author = m.group("author").strip(" :,")
+        if found and author and word_count(author) <= COMMENT_MAX_AUTHOR_WORDS and (found[1] or m.group("num") or in_comments_section):
+            return (int(m.group("num")) if m.group("num") else None), author, found[0], 1
+    if i + 1 >= len(units) or word_count(text) > COMMENT_MAX_AUTHOR_WORDS + 1 or text[-1] in ".!?":
+        return None
+    found = match_datetime(units[i + 1].text)
+    if not found:
+        return None
+    num = None
+    m = COMMENT_NUMBERED_RE.match(text)
+    author = text
+    if m:
+        num, author = int(m.group("num")), m.group("author")
+    author = COMMENT_SAYS_RE.sub("", author).strip(" :,")
+    if not author or word_count(author) > COMMENT_MAX_AUTHOR_WORDS or author.lower().startswith("by "):
+        return None
+    if num is None and not found[1] and not in_comments_section:
+        return None  # "Jane Doe" + "March 3, 2023" under a title is a byline, not a comment
+    return num, author, found[0], 2
+
+
+def classify_units(units: list[Unit]) -> None:
+    """First pass: the kind each line is on its own (context comes later)."""
+    for i, u in enumerate(units):
+        key = boilerplate_key(u.text)
+        langs = parse_translation_offer(u.text)
+        if langs:
+            u.kind, u.data["languages"] = "translation", langs
+        elif COMMENTS_HEADING_RE.match(u.text) and word_count(u.text) <= 12:
+            u.kind = "comments_label"
+        elif key in RELATED_MARKERS:
+            u.kind = "related"
+        elif COMMENT_FORM_RE.match(u.text):
+            u.kind = "comment_form"
+        elif is_boilerplate(u.text):
+            u.kind = "boilerplate"
+        elif AUTHOR_LABEL_RE.match(u.text):
+            u.kind = "author_label"
+        elif NOTES_HEADING_RE.match(u.text):
+            u.kind = "notes_label"
+        elif BREADCRUMB_RE.match(u.text):
+            u.kind = "breadcrumb"
+        elif FOOTNOTE_RE.match(u.text):
+            u.kind = "footnote"
+        elif match_datetime(u.text) or (PUBLISHED_LINE_RE.match(u.text) and match_datetime(PUBLISHED_LINE_RE.match(u.text).group("when"))):
+            u.kind = "date"
+        elif parse_byline(u.text):
+            u.kind, u.data["names"] = "byline", parse_byline(u.text)
+        elif i > 0 and units[i - 1].text.casefold() == u.text.casefold() and units[i - 1].kind != "repeat":
+            u.kind = "repeat"
+            units[i - 1].data["repeated"] = True
+        elif bio_subject(u.text):
+            # A candidate only: accepted or turned back into a paragraph in context.
+            u.kind, u.data["subject"] = "bio", bio_subject(u.text)
+            u.data["cue"] = bool(BIO_CUE_RE.search(u.text))
+        elif looks_like_heading(u.text):
+            u.kind = "heading"
+        else:
+            u.kind = "paragraph"
+        u.data["orig"] = u.kind
+
+
+# --------------------------------------------------------------------- passes
+
+
+def split_comments(units: list[Unit], first_content: int) -> tuple[list[RawComment], set[int]]:
+    """Reader comments: numbered/short author lines followed by a date line, with their paragraphs."""
+    comments: list[RawComment] = []
+    used: set[int] = set()
+    in_section = False
+    seen_paragraphs = 0
+    i = first_content
+    current: dict | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            number = current["number"] if current["number"] is not None else len(comments) + 1
+            comments.append(RawComment(number, current["author"], current["posted"], "\n\n".join(current["paras"])))
+            current = None
+
+    while i < len(units):
+        u = units[i]
+        if u.kind == "comments_label":
+            in_section = True
+            used.add(i)
+            i += 1
+            continue
+        if u.kind in ("paragraph", "bio") and word_count(u.text) >= 15:
+            seen_paragraphs += 1
+        # Comments follow the article: at least two real paragraphs first, unless numbered or announced.
+        head = _comment_head(units, i, in_section) if u.kind not in ("footnote", "bio", "byline") else None
+        if head and head[0] is None and not in_section and seen_paragraphs < 2:
+            head = None
+        if head and seen_paragraphs < 1:
+            head = None
+        if head:
+            close()
+            number, author, posted, consumed = head
+            current = {"number": number, "author": author, "posted": posted, "paras": [], "indent": u.indent}
+            used.update(range(i, i + consumed))
+            i += consumed
+            continue
+        if current is not None:
+            if u.kind in ("comment_form", "boilerplate", "related", "author_label", "notes_label", "comments_label"):
+                if u.kind in ("comment_form", "boilerplate", "comments_label"):
+                    used.add(i)
+                if u.kind != "boilerplate":
+                    close()
+                i += 1
+                continue
+            if current["indent"] > 0 and u.indent <= current["indent"]:
+                close()  # the indented comment list has ended
+            else:
+                current["paras"].append(u.text)
+                used.add(i)
+                i += 1
+                continue
+        i += 1
+    close()
+    return comments, used
+
+
+def resolve_footnote_references(notes: list[Footnote]) -> list[Footnote]:
+    """Set `same_as` on op. cit. notes (matched by the title they repeat) and ibid. notes (the previous note).
+
+    `same_as` always names the first note of the work, so both point to one work.
+    """
+    resolved: list[Footnote] = []
+    for note in notes:
+        same_as = None
+        if IBID_RE.match(note.text):
+            if resolved:
+                prev = resolved[-1]
+                same_as = prev.same_as or prev.number
+        else:
+            m = OPCIT_RE.search(note.text)
+            if m:
+                same_as = _match_earlier_note(note.text[:m.start()], resolved)
+        resolved.append(Footnote(note.number, note.text, same_as))
+    return resolved
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _match_earlier_note(prefix: str, earlier: list[Footnote]) -> int | None:
+    """The latest earlier note whose text starts with (else contains) the words before "op. cit."."""
+    words = [w for w in _words(prefix.replace("…", " ").replace("...", " ")) if w]
+    if not words:
+        return None
+    candidates = [n for n in reversed(earlier) if n.same_as is None]
+    for note in candidates:
+        if _words(note.text)[:len(words)] == words:
+            return note.number
+    for note in candidates:  # the prefix may be an author surname or a title's start inside the note
+        note_words = _words(note.text)
+        for k in range(len(note_words) - len(words) + 1):
+            if note_words[k:k + len(words)] == words:
+                return note.number
+    return None
+
+
+def collect_footnotes(units: list[Unit]) -> list[Footnote]:
+    """Numbered notes: "[n] …" lines anywhere, or numbered items under a Notes/References heading."""
+    notes: list[Footnote] = []
+    in_notes = False
+    pending: int | None = None  # a bare "[n]" whose text is on the next line
+    for u in units:
+        if u.kind == "used":
+            continue
+        if u.kind == "notes_label":
+            in_notes, u.kind = True, "used"
+            continue
+        if u.kind in ("author_label", "comments_label", "comment_form", "bio", "repeat") or u.data.get("repeated"):
+            in_notes = False
+        if pending is not None and u.kind not in ("boilerplate",):
+            notes.append(Footnote(pending, u.text))
+            pending, u.kind = None, "used"
+            continue
+        m = FOOTNOTE_RE.match(u.text) if u.kind == "footnote" else NOTES_ITEM_RE.match(u.text) if in_notes else None
+        if m:
+            number = int(next(g for g in (m.groupdict().get(k) for k in ("n", "a", "b", "c")) if g))
+            text = m.group("text").strip()
+            u.kind = "used"
+            if text:
+                notes.append(Footnote(number, text))
+            else:
+                pending = number
+        elif in_notes and notes and u.kind in ("paragraph", "heading"):
+            last = notes.pop()  # a wrapped note's continuation
+            notes.append(Footnote(last.number, last.text + " " + u.text))
+            u.kind = "used"
+    return resolve_footnote_references(notes)
+
+
+def _dedupe_bios(bios: list[str]) -> list[str]:
+    """Most complete first; drop a bio whose every content word is already in a kept one."""
+    kept: list[str] = []
+    for bio in sorted(dict.fromkeys(bios), key=len, reverse=True):
+        words = {w for w in _words(bio) if w not in NAME_STOPWORDS}
+        if any(words <= {w for w in _words(k)} for k in kept):
+            continue
+        kept.append(bio)
+    return kept
+
+
+def _add_name(names: list[str], name: str) -> None:
+    if not any(same_person(name, n) for n in names):
+        names.append(name)
+
+
+
+# Kinds of line that are page chrome: listed in ParsedPage.dropped.
+DROPPED_KINDS = frozenset({
+    "boilerplate", "related", "comment_form", "comments_label", "author_label", "notes_label",
+    "date", "repeat", "breadcrumb", "namebox", "byline", "translation",
+})
+
+
+def _continues_bio(bio: Unit, paragraph: Unit) -> bool:
+    """'She holds a PhD …' or 'Doe is also …' right after a bio about the same person."""
+    if paragraph.kind != "paragraph":
+        return False
+    surname = name_signature(bio.data["subject"]).split()[-1]
+    if name_signature(paragraph.text).startswith(surname + " "):
+        return True
+    return bool(BIO_CONTINUATION_RE.match(paragraph.text) and BIO_CUE_RE.search(paragraph.text))
+
+
+def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
+    """(index, title, section, consumed).
+
+    The page opens with a run of heading-like lines (site name, section, title) before the first
+    byline, date or paragraph. The title is the first line of that run with more than four words,
+    else its last line; a short line right above the title is the section. With no heading-like
+    line the title is the first sentence of the first paragraph, which stays in the body
+    (consumed=False).
+    """
+    section: str | None = None
+    run: list[int] = []
+    for i, u in enumerate(units):
+        if u.kind == "breadcrumb":
+            crumbs = [c for c in BREADCRUMB_SPLIT_RE.split(BREADCRUMB_RE.match(u.text).group("rest")) if c]
+            # The last crumb is often the article itself; the one before it is the section.
+            if len(crumbs) >= 2 and word_count(crumbs[-1]) > 4:
+                section = crumbs[-2]
+            elif crumbs:
+                section = crumbs[-1]
+            continue
+        if u.kind in ("boilerplate", "translation", "related", "repeat", "comment_form"):
+            continue
+        is_heading = u.kind == "heading" or (u.kind in ("paragraph", "bio") and looks_like_heading(u.text, max_words=30)
+                                             and u.text[-1] != ".")
+        if is_heading:
+            run.append(i)
+            if u.data.get("repeated"):
+                break  # a title printed twice ends the run
+            continue
+        if not run and u.kind in ("paragraph", "bio"):
+            return i, split_sentences(u.text)[0], section, False
+        if run or u.kind not in ("author_label", "notes_label", "comments_label", "date", "byline"):
+            break
+    if not run:
+        return None, "", section, False
+    title_pos = next((k for k, i in enumerate(run) if word_count(units[i].text) > 4), len(run) - 1)
+    title_index = run[title_pos]
+    if title_pos > 0 and word_count(units[run[title_pos - 1]].text) <= 4 and len(units[run[title_pos - 1]].text) <= 40:
+        section = units[run[title_pos - 1]].text
+    # Heading-like lines after the title but before any text are kept as body headings.
+    return title_index, units[title_index].text, section, True
+
+
+def parse_text_page(text: str) -> ParsedPage:
+    """Page structure of an article saved as plain text (see the module docstring for the cues)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _HTML_ENTITY_RE.search(text):
+        text = html.unescape(text)
+    units = split_units(text)
+    classify_units(units)
+    translations: list[str] = []
+    for u in units:
+        if u.kind == "translation":
+            translations.extend(lang for lang in u.data["languages"] if lang not in translations)
+
+    # Head: everything above the title is navigation (bylines there still count).
+    title_index, title, section, consumed = find_title(units)
+    start = 0
+    if title_index is not None:
+        for u in units[:title_index]:
+            if u.kind != "byline":
+                u.data["drop"] = True
+                u.kind = "used"
+        if consumed:
+            units[title_index].kind = "used"
+            start = title_index + 1
+        else:
+            start = title_index
+
+    comments, comment_units = split_comments(units, start)
+    for i in comment_units:
+        units[i].kind = "used"
+    footnotes = collect_footnotes(units)
+
+    # Paragraphs that continue a bio candidate ("She holds a PhD from …").
+    for i, u in enumerate(units):
+        if u.kind == "bio":
+            j = i + 1
+            while j < len(units) and _continues_bio(u, units[j]):
+                units[j].kind, units[j].data["continues"] = "bio_part", i
+                j += 1
+
+    # Ordinary paragraphs mark where the article runs; bios are at its edges.
+    ordinary = [i for i, u in enumerate(units)
+                if i >= start and (u.kind == "paragraph" or (u.kind == "bio" and not u.data["cue"]))]
+    first_ordinary = ordinary[0] if ordinary else len(units)
+    last_ordinary = ordinary[-1] if ordinary else -1
+
+    def next_meaningful(i: int) -> int | None:
+        for j in range(i + 1, len(units)):
+            if units[j].kind not in ("used", "boilerplate", "repeat", "date"):
+                return j
+        return None
+
+    # Bylines, author labels, name boxes, captions.
+    byline_names: list[str] = []
+    captions: list[str] = []
+    boxed_bios: set[int] = set()
+    for i, u in enumerate(units):
+        if u.kind == "byline":
+            for name in u.data["names"]:
+                _add_name(byline_names, name)
+            continue
+        if i < start or u.kind == "used":
+            continue
+        if u.kind == "author_label":
+            j = next_meaningful(i)
+            if j is not None and units[j].kind == "bio":
+                boxed_bios.add(j)
+                _add_name(byline_names, units[j].data["subject"])
+            elif j is not None and looks_like_person_name(units[j].text):
+                units[j].data["namebox"] = True
+        elif u.kind in ("heading", "paragraph") and (u.data.get("repeated") or looks_like_person_name(u.text)):
+            j = next_meaningful(i)
+            follows_bio = j is not None and units[j].kind == "bio" and same_person(units[j].data["subject"], u.text)
+            if looks_like_person_name(u.text) and (follows_bio or u.data.get("namebox")
+                                                   or (u.data.get("repeated") and i > last_ordinary)):
+                u.data["namebox"] = True
+                if follows_bio:
+                    boxed_bios.add(j)
+            elif u.data.get("repeated"):
+                u.kind = "caption"
+                captions.append(u.text)
+        if u.data.get("namebox"):
+            _add_name(byline_names, u.text)
+            u.kind, u.data["drop"] = "namebox", True
+
+    # Bios: accepted by an author box, a byline name, or their place at the article's edge.
+    bios: list[str] = []
+    for i, u in enumerate(units):
+        if u.kind != "bio":
+            continue
+        parts = [units[j] for j in range(i + 1, len(units)) if units[j].data.get("continues") == i]
+        at_edge = u.data["cue"] and (i > last_ordinary or i < first_ordinary)
+        if i in boxed_bios or any(same_person(u.data["subject"], n) for n in byline_names) or at_edge:
+            bios.append(" ".join([u.text] + [p.text for p in parts]))
+            u.kind = "used"
+            for p in parts:
+                p.kind = "used"
+        else:
+            u.kind = "paragraph"
+            for p in parts:
+                p.kind = "paragraph"
+
+    # Standfirst: a short paragraph right after the title, set apart from the body by a
+    # caption/byline/date, or whose first sentence opens (or which is) the first paragraph.
+    standfirst: str | None = None
+    body_candidates = [i for i, u in enumerate(units) if i >= start and u.kind in ("paragraph", "heading")]
+    if consumed and body_candidates and units[body_candidates[0]].kind == "paragraph":
+        i = body_candidates[0]
+        u = units[i]
+        later = [j for j in body_candidates[1:] if units[j].kind == "paragraph"]
+        if later and sentence_count(u.text) <= 2 and word_count(u.text) <= 60:
+            nxt = later[0]
+            set_apart = any(units[k].kind in ("caption", "byline", "date", "namebox", "repeat")
+                            or units[k].data.get("orig") == "date" for k in range(i + 1, nxt))
+            if set_apart or units[nxt].text.startswith(split_sentences(u.text)[0]):
+                standfirst = u.text
+                u.kind = "used"
+                if units[nxt].text == u.text:  # the dek printed again as the first paragraph
+                    units[nxt].kind, units[nxt].data["drop"] = "used", True
+
+    # Body: paragraphs and headings. Short title-like lines after a related-posts marker are
+    # links; headings with nothing after them are page chrome.
+    body_units: list[Unit] = []
+    related_mode = False
+    for i, u in enumerate(units):
+        if i < start:
+            continue
+        if u.kind == "related":
+            related_mode = True
+        elif u.kind == "paragraph" and word_count(u.text) >= 12:
+            related_mode = False
+        if u.kind in ("paragraph", "heading"):
+            if related_mode and (u.kind == "heading" or word_count(u.text) < 12):
+                u.data["drop"] = True
+                continue
+            body_units.append(u)
+    while body_units and body_units[-1].kind == "heading":
+        body_units.pop().data["drop"] = True
+
+    blocks: list[Block] = []
+    pos = 0
+    for u in body_units:
+        kind = BlockKind.HEADING if u.kind == "heading" else BlockKind.PARAGRAPH
+        if blocks:
+            pos += 2  # the "\n\n" between blocks
+        blocks.append(Block(kind, u.text, pos, pos + len(u.text)))
+        pos += len(u.text)
+
+    dropped = [u.text for u in units if u.data.get("drop") or u.data.get("orig") in DROPPED_KINDS]
+    return ParsedPage(
+        title=title,
+        standfirst=standfirst,
+        section=section,
+        blocks=blocks,
+        body_text="\n\n".join(b.text for b in blocks),
+        captions=list(dict.fromkeys(captions)),
+        byline_names=byline_names,
+        bios=_dedupe_bios(bios),
+        footnotes=footnotes,
+        comments=comments,
+        translations=translations,
+        dropped=dropped,
+    )
