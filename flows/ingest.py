@@ -50,9 +50,14 @@ def extract_task(source: SourceDocument, page: ParsedPage, entry: ManifestEntry 
     return pipeline.extract_document(source, page, entry, load_nlp(model))
 
 
+@task(name="link", cache_policy=NO_CACHE)
+def link_task(ex: Extraction, linker) -> list:
+    return pipeline.link_document(ex, linker)
+
+
 @task(name="map", cache_policy=NO_CACHE)
-def map_task(ex: Extraction, run: pipeline.RunContext, entry: ManifestEntry | None) -> DocumentGraph:
-    return pipeline.map_document(ex, run, entry)
+def map_task(ex: Extraction, run: pipeline.RunContext, entry: ManifestEntry | None, decisions: list) -> DocumentGraph:
+    return pipeline.map_document(ex, run, entry, decisions)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -65,7 +70,7 @@ def load_task(store: GraphStore, graph: DocumentGraph) -> int:
     return pipeline.load_document_graph(store, graph).triples_after
 
 
-def ingest_one(path: Path, store: GraphStore, run: pipeline.RunContext, settings: Settings) -> DocumentOutcome:
+def ingest_one(path: Path, store: GraphStore, run: pipeline.RunContext, settings: Settings, linker=None) -> DocumentOutcome:
     entry = manifest_entry_for(path)
     source_id = entry.id if entry else path.stem
     started = datetime.now(timezone.utc)
@@ -73,7 +78,8 @@ def ingest_one(path: Path, store: GraphStore, run: pipeline.RunContext, settings
         source = read_task(path, entry, settings.max_document_bytes)
         page = parse_task(source)
         ex = extract_task(source, page, entry, settings.spacy_model)
-        graph = map_task(ex, run, entry)
+        decisions = link_task(ex, linker)
+        graph = map_task(ex, run, entry, decisions)
         validate_task(graph)
         load_task(store, graph)
     except SourceError as exc:
@@ -93,10 +99,10 @@ def ingest_flow(paths: list[str], store_path: str | None = None) -> RunSummary:
     settings = get_settings()
     run = pipeline.new_run(settings, flow_run_id=flow_run.id)
     summary = RunSummary(run_id=run.run_id, started_at=run.started_at)
-    with OxigraphStore(Path(store_path) if store_path else settings.store) as store:
+    with OxigraphStore(Path(store_path) if store_path else settings.store) as store, pipeline.wikidata_client() as linker:
         pipeline.load_ontology(store)
         for path in discover_pages([Path(p) for p in paths]):
-            outcome = ingest_one(path, store, run, settings)
+            outcome = ingest_one(path, store, run, settings, linker)
             summary.outcomes.append(outcome)
             if outcome.status == "failed":
                 logger.warning("failed %s: %s", outcome.location, outcome.reason)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -110,11 +110,25 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
     return ex
 
 
-def map_document(ex: Extraction, run: RunContext, entry: ManifestEntry | None) -> DocumentGraph:
-    return map_extraction(
+def link_document(ex: Extraction, client=None) -> list:
+    """Link entities to Wikidata: bundled tables first, then the (cached, by default
+    offline) reconciliation client. Linked entities get `Entity.wikidata` set."""
+    from .link.reconcile import reconcile_extraction
+
+    return reconcile_extraction(ex, client)
+
+
+def map_document(ex: Extraction, run: RunContext, entry: ManifestEntry | None, decisions: list | None = None) -> DocumentGraph:
+    graph = map_extraction(
         ex, run.iris, run_iri=run.run_iri, run_started=run.started_at, flow_run_id=run.flow_run_id,
         article_kind=entry.article_kind if entry else None, section=entry.section if entry else None,
     )
+    if decisions:
+        from .link.reconcile import link_decisions_ntriples
+
+        extra = link_decisions_ntriples(decisions, run.iris, source_id=ex.source.source_id)
+        graph = replace(graph, nquads=graph.nquads + extra, triple_count=graph.triple_count + extra.count("\n"))
+    return graph
 
 
 def validate_document_graph(graph: DocumentGraph) -> None:
@@ -184,7 +198,8 @@ def record_run(store: GraphStore, run: RunContext, summary: RunSummary) -> None:
 # ------------------------------------------------------------------- one document
 
 
-def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Settings, nlp=None) -> DocumentOutcome:
+def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Settings, nlp=None,
+                    linker=None) -> DocumentOutcome:
     """Every stage for one file; failures become an outcome naming the file and the reason."""
     started = time.perf_counter()
     entry = manifest_entry_for(path)
@@ -192,7 +207,7 @@ def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Se
         source = read_source_file(path, entry, max_bytes=settings.max_document_bytes)
         page = parse_page(source)
         ex = extract_document(source, page, entry, nlp)
-        graph = map_document(ex, run, entry)
+        graph = map_document(ex, run, entry, link_document(ex, linker))
         validate_document_graph(graph)
         load_document_graph(store, graph)
     except SourceError as exc:
@@ -205,6 +220,13 @@ def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Se
                            seconds=time.perf_counter() - started)
 
 
+def wikidata_client():
+    """The run's Wikidata client (offline unless CLAIMGRAPH_WIKIDATA_OFFLINE=false)."""
+    from .link.wikidata import WikidataClient, WikidataSettings
+
+    return WikidataClient(WikidataSettings.from_env())
+
+
 def ingest(paths: list[Path], store: GraphStore, settings: Settings | None = None) -> RunSummary:
     """The whole path for many files without Prefect (same stages as the flow)."""
     from .extract.nlp import load_nlp
@@ -215,8 +237,9 @@ def ingest(paths: list[Path], store: GraphStore, settings: Settings | None = Non
     summary = RunSummary(run_id=run.run_id, started_at=run.started_at)
     load_ontology(store)
     nlp = load_nlp(settings.spacy_model)
-    for path in discover_pages(paths):
-        summary.outcomes.append(ingest_document(path, store, run, settings, nlp))
+    with wikidata_client() as linker:
+        for path in discover_pages(paths):
+            summary.outcomes.append(ingest_document(path, store, run, settings, nlp, linker))
     summary.ended_at = datetime.now(timezone.utc)
     record_run(store, run, summary)
     return summary
