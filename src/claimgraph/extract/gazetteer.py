@@ -1,0 +1,865 @@
+"""Gazetteers and a fast longest-match matcher for the names spaCy gets wrong.
+
+Everything that decides *which* state, organisation, region or event a piece of
+text names lives here as data:
+
+* states from the bundled ``data/countries.csv`` (name, Wikidata label, aliases),
+  plus common variants and acronyms (``U.S.``, ``ROK``, ``DPRK``, ``PRC`` …) and
+  historical states (``West Germany``, ``Soviet Union`` …) that the CSV lacks;
+* demonyms ("South Korean", "Japanese") -> their state;
+* capitals and seats of power ("Seoul", "the Kremlin", "the White House") -> the
+  state they stand for when used as actors (the caller decides actor vs place);
+* regions and other places that are never states ("Asia-Pacific", "Korea");
+* international organisations, parties, outlets and think tanks;
+* named events (wars, crises);
+* language names ("Türkçe", "English") that must never become a state or person;
+* well-known people, for partial names and "the Biden administration".
+
+Wikidata identifiers come only from the two bundled CSV files.
+
+The matcher works on raw text (not on spaCy tokens, which split "South Korea-Japan"
+and "USA-South Korea" badly): at every word start it looks up the candidates that
+begin with that word and keeps the longest that fits, with word boundaries on
+both sides. Hyphens are boundaries, so "USA-South Korea" yields "USA" and
+"South Korea", while "Asia-Pacific" and "Guinea-Bissau" are entries of their own.
+"""
+from __future__ import annotations
+
+import csv
+import enum
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from ..iris import slugify
+
+
+class HitKind(str, enum.Enum):
+    STATE = "state"  # a state's name, alias or acronym
+    DEMONYM = "demonym"  # "South Korean", "Americans"
+    CAPITAL = "capital"  # "Seoul": actor (state) or place, decided by context
+    SEAT = "seat"  # "the White House", "the Kremlin": seat of power
+    REGION = "region"  # "Asia-Pacific", "Middle East": a place, never a state
+    PLACE = "place"  # other places that are not states ("Korea", "New Jersey")
+    ORG = "org"
+    EVENT = "event"
+    LANGUAGE = "language"
+    IGNORE = "ignore"  # swallows a span so that nothing inside it matches
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    text: str
+    kind: HitKind
+    target: str  # state code for STATE/DEMONYM/CAPITAL/SEAT; canonical name otherwise
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    code: str  # ISO 3166 alpha-3, or an ISO 3166-3 / project code for historical states
+    name: str  # common English short name ("South Korea")
+    wikidata: str | None
+    historical: bool = False
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    name: str  # canonical display name
+    aliases: tuple[str, ...] = ()
+    kind: str | None = None  # an OrgKind value
+    country: str | None = None  # state code of a national body or party
+    wikidata: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    name: str
+    wikidata: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    name: str
+    state: str | None = None  # the state (or org name) whose leader/official they are or were
+    aliases: tuple[str, ...] = ()
+    wikidata: str | None = None
+
+
+# --------------------------------------------------------------------------- data
+
+# Extra names of states that countries.csv lacks (common English usage, acronyms).
+STATE_VARIANTS: dict[str, list[str]] = {
+    "USA": ["United States", "United States of America", "U.S.", "U.S.A.", "US", "USA", "America"],
+    "GBR": ["Britain", "Great Britain", "UK", "U.K.", "United Kingdom"],
+    "KOR": ["ROK", "R.O.K.", "Republic of Korea", "South Korea"],
+    "PRK": ["DPRK", "D.P.R.K.", "Democratic People's Republic of Korea", "North Korea"],
+    "CHN": ["PRC", "P.R.C.", "People's Republic of China", "Mainland China", "mainland China",
+            "Communist China", "Red China"],
+    "TWN": ["Republic of China", "ROC", "R.O.C.", "Chinese Taipei"],
+    "RUS": ["Russian Federation"],
+    "TUR": ["Türkiye", "Turkiye", "Republic of Turkey", "Republic of Türkiye"],
+    "NLD": ["the Netherlands", "Holland"],
+    "ARE": ["UAE", "U.A.E."],
+    "SAU": ["KSA", "Kingdom of Saudi Arabia"],
+    "COD": ["DRC", "DR Congo", "Democratic Republic of the Congo"],
+    "IRN": ["Islamic Republic of Iran"],
+    "VNM": ["Viet Nam"],
+    "CZE": ["Czech Republic"],
+    "MKD": ["North Macedonia"],
+    "PHL": ["the Philippines"],
+    "VAT": ["Holy See", "Vatican"],
+    "PSE": ["Palestine"],
+    "DEU": ["Federal Republic of Germany"],
+    "MMR": ["Burma"],
+    "CIV": ["Ivory Coast", "Côte d'Ivoire", "Côte d’Ivoire"],
+    "SWZ": ["Swaziland"],
+    "TLS": ["East Timor", "Timor-Leste"],
+    "BIH": ["Bosnia", "Bosnia-Herzegovina"],
+    "XKX": ["Kosovo", "Republic of Kosovo"],
+}
+
+# Aliases from the CSV that are too ambiguous in running prose.
+_SKIP_ALIASES = {"Lao", "Micronesia", "Macedonia"}
+
+# Surfaces that are names of states but also common words or first names: a
+# match is dropped when a capitalised word touches it ("Michael Jordan", "Chad Smith").
+AMBIGUOUS_STATE_SURFACES = {
+    "Chad", "Jordan", "Georgia", "Turkey", "Jersey", "Guernsey", "Reunion", "Dominica", "Grenada",
+    "the West", "Kuwait",
+}
+
+# States missing from countries.csv (partially recognised): code, name. No QID is bundled for them.
+EXTRA_STATES: list[tuple[str, str]] = [("XKX", "Kosovo")]
+
+# Historical states (not in countries.csv). Codes: ISO 3166-3 where one exists
+# (SUN, DDR, YUG, CSK, SCG, VDR, YMD, ZAR, RHO), a project code otherwise.
+# QIDs only from entities_verified.csv (looked up by name at load time).
+HISTORICAL_STATES: list[tuple[str, str, list[str], list[str]]] = [
+    # code, name, aliases, demonyms
+    ("SUN", "Soviet Union", ["USSR", "U.S.S.R.", "Union of Soviet Socialist Republics"], ["Soviet", "Soviets"]),
+    ("DDR", "East Germany", ["GDR", "German Democratic Republic"], ["East German", "East Germans"]),
+    ("FRG", "West Germany", [], ["West German", "West Germans"]),
+    ("YUG", "Yugoslavia", ["Socialist Federal Republic of Yugoslavia", "Kingdom of Yugoslavia"],
+     ["Yugoslav", "Yugoslavian", "Yugoslavs"]),
+    ("CSK", "Czechoslovakia", [], ["Czechoslovak", "Czechoslovakian"]),
+    ("SCG", "Serbia and Montenegro", [], []),
+    ("VDR", "North Vietnam", ["Democratic Republic of Vietnam"], ["North Vietnamese"]),
+    ("RVN", "South Vietnam", ["Republic of Vietnam"], ["South Vietnamese"]),
+    ("YMD", "South Yemen", ["People's Democratic Republic of Yemen"], []),
+    ("ZAR", "Zaire", [], []),
+    ("RHO", "Rhodesia", [], ["Rhodesian", "Rhodesians"]),
+    ("OTT", "Ottoman Empire", ["Ottoman state"], ["Ottoman", "Ottomans"]),
+    ("AUH", "Austria-Hungary", ["Austro-Hungarian Empire"], ["Austro-Hungarian"]),
+    ("PRU", "Prussia", ["Kingdom of Prussia"], ["Prussian", "Prussians"]),
+    ("RUE", "Russian Empire", ["Tsarist Russia", "Imperial Russia"], ["Tsarist"]),
+    ("EJP", "Empire of Japan", ["Imperial Japan"], []),
+    ("MCK", "Manchukuo", [], []),
+]
+
+# Demonyms and adjectives -> state. Plural nouns are derived ("Americans").
+DEMONYMS: dict[str, list[str]] = {
+    "AFG": ["Afghan", "Afghani"], "ALB": ["Albanian"], "DZA": ["Algerian"], "AGO": ["Angolan"],
+    "ARG": ["Argentine", "Argentinian", "Argentinean"], "ARM": ["Armenian"], "AUS": ["Australian"],
+    "AUT": ["Austrian"], "AZE": ["Azerbaijani", "Azeri"], "BHR": ["Bahraini"], "BGD": ["Bangladeshi"],
+    "BLR": ["Belarusian", "Belarussian"], "BEL": ["Belgian"], "BTN": ["Bhutanese"], "BOL": ["Bolivian"],
+    "BIH": ["Bosnian"], "BWA": ["Botswanan"], "BRA": ["Brazilian"], "BRN": ["Bruneian"],
+    "BGR": ["Bulgarian"], "KHM": ["Cambodian"], "CMR": ["Cameroonian"], "CAN": ["Canadian"],
+    "TCD": ["Chadian"], "CHL": ["Chilean"], "CHN": ["Chinese"], "COL": ["Colombian"],
+    "COD": ["Congolese"], "CRI": ["Costa Rican"], "HRV": ["Croatian"], "CUB": ["Cuban"],
+    "CYP": ["Cypriot"], "CZE": ["Czech"], "DNK": ["Danish"], "DOM": ["Dominican"],
+    "ECU": ["Ecuadorian"], "EGY": ["Egyptian"], "SLV": ["Salvadoran"], "ERI": ["Eritrean"],
+    "EST": ["Estonian"], "ETH": ["Ethiopian"], "FJI": ["Fijian"], "FIN": ["Finnish"],
+    "FRA": ["French"], "GAB": ["Gabonese"], "GEO": ["Georgian"], "DEU": ["German"],
+    "GHA": ["Ghanaian"], "GRC": ["Greek"], "GTM": ["Guatemalan"], "GIN": ["Guinean"],
+    "HTI": ["Haitian"], "HND": ["Honduran"], "HUN": ["Hungarian"], "ISL": ["Icelandic"],
+    "IND": ["Indian"], "IDN": ["Indonesian"], "IRN": ["Iranian"], "IRQ": ["Iraqi"],
+    "IRL": ["Irish"], "ISR": ["Israeli"], "ITA": ["Italian"], "CIV": ["Ivorian"],
+    "JAM": ["Jamaican"], "JPN": ["Japanese"], "JOR": ["Jordanian"], "KAZ": ["Kazakh", "Kazakhstani"],
+    "KEN": ["Kenyan"], "KWT": ["Kuwaiti"], "KGZ": ["Kyrgyz"], "LAO": ["Laotian"],
+    "LVA": ["Latvian"], "LBN": ["Lebanese"], "LBR": ["Liberian"], "LBY": ["Libyan"],
+    "LTU": ["Lithuanian"], "LUX": ["Luxembourgish"], "MDG": ["Malagasy"], "MWI": ["Malawian"],
+    "MYS": ["Malaysian"], "MDV": ["Maldivian"], "MLI": ["Malian"], "MLT": ["Maltese"],
+    "MRT": ["Mauritanian"], "MUS": ["Mauritian"], "MEX": ["Mexican"], "MDA": ["Moldovan"],
+    "MNG": ["Mongolian"], "MNE": ["Montenegrin"], "MAR": ["Moroccan"], "MOZ": ["Mozambican"],
+    "MMR": ["Burmese", "Myanmarese"], "NAM": ["Namibian"], "NPL": ["Nepali", "Nepalese"],
+    "NLD": ["Dutch"], "NZL": ["New Zealander"], "NIC": ["Nicaraguan"], "NER": ["Nigerien"],
+    "NGA": ["Nigerian"], "PRK": ["North Korean"], "MKD": ["Macedonian", "North Macedonian"],
+    "NOR": ["Norwegian"], "OMN": ["Omani"], "PAK": ["Pakistani"], "PSE": ["Palestinian"],
+    "PAN": ["Panamanian"], "PNG": ["Papua New Guinean"], "PRY": ["Paraguayan"], "PER": ["Peruvian"],
+    "PHL": ["Filipino", "Philippine"], "POL": ["Polish"], "PRT": ["Portuguese"], "QAT": ["Qatari"],
+    "ROU": ["Romanian"], "RUS": ["Russian"], "RWA": ["Rwandan"], "SAU": ["Saudi", "Saudi Arabian"],
+    "SEN": ["Senegalese"], "SRB": ["Serbian", "Serb"], "SLE": ["Sierra Leonean"],
+    "SGP": ["Singaporean"], "SVK": ["Slovak", "Slovakian"], "SVN": ["Slovenian", "Slovene"],
+    "SOM": ["Somali", "Somalian"], "ZAF": ["South African"], "KOR": ["South Korean"],
+    "SSD": ["South Sudanese"], "ESP": ["Spanish"], "LKA": ["Sri Lankan"], "SDN": ["Sudanese"],
+    "SWE": ["Swedish"], "CHE": ["Swiss"], "SYR": ["Syrian"], "TWN": ["Taiwanese"],
+    "TJK": ["Tajik", "Tajikistani"], "TZA": ["Tanzanian"], "THA": ["Thai"], "TLS": ["Timorese"],
+    "TUN": ["Tunisian"], "TUR": ["Turkish"], "TKM": ["Turkmen"], "UGA": ["Ugandan"],
+    "UKR": ["Ukrainian"], "ARE": ["Emirati"], "GBR": ["British"], "USA": ["American", "U.S.-American"],
+    "URY": ["Uruguayan"], "UZB": ["Uzbek"], "VEN": ["Venezuelan"], "VNM": ["Vietnamese"],
+    "YEM": ["Yemeni"], "ZMB": ["Zambian"], "ZWE": ["Zimbabwean"], "XKX": ["Kosovar", "Kosovan"],
+    "GUY": ["Guyanese"], "SUR": ["Surinamese"], "BLZ": ["Belizean"], "BHS": ["Bahamian"], "BRB": ["Barbadian"],
+    "TTO": ["Trinidadian"], "GRD": ["Grenadian"], "BDI": ["Burundian"], "BEN": ["Beninese"], "BFA": ["Burkinabe", "Burkinabè"],
+    "CPV": ["Cape Verdean"], "CAF": ["Central African"], "COM": ["Comorian"], "DJI": ["Djiboutian"],
+    "GNQ": ["Equatorial Guinean"], "SWZ": ["Swazi"], "GMB": ["Gambian"], "GNB": ["Bissau-Guinean"],
+    "LSO": ["Basotho"], "MNE": ["Montenegrin"], "MHL": ["Marshallese"], "FSM": ["Micronesian"], "MCO": ["Monegasque"],
+    "NRU": ["Nauruan"], "PLW": ["Palauan"], "WSM": ["Samoan"], "SLB": ["Solomon Islander"], "TON": ["Tongan"],
+    "TUV": ["Tuvaluan"], "VUT": ["Vanuatuan", "Ni-Vanuatu"], "KIR": ["I-Kiribati"], "SYC": ["Seychellois"],
+    "STP": ["Santomean"], "TGO": ["Togolese"], "ATG": ["Antiguan"], "KNA": ["Kittitian"],
+    "LCA": ["Saint Lucian"], "VCT": ["Vincentian"], "LIE": ["Liechtensteiner"], "AND": ["Andorran"],
+    "SMR": ["Sammarinese"], "ERI": ["Eritrean"], "SSD": ["South Sudanese"],
+}
+# Plural nouns that are not the adjective + "s".
+DEMONYM_PLURALS: dict[str, list[str]] = {
+    "GBR": ["Britons", "Brits"], "FRA": ["Frenchmen"], "DNK": ["Danes"], "FIN": ["Finns"],
+    "POL": ["Poles"], "ESP": ["Spaniards"], "SWE": ["Swedes"], "TUR": ["Turks"],
+    "NLD": ["Dutchmen"], "PHL": ["Filipinos"], "NZL": ["New Zealanders", "Kiwis"],
+    "KAZ": ["Kazakhs"], "UZB": ["Uzbeks"], "TJK": ["Tajiks"], "SRB": ["Serbs"],
+}
+# Adjectives whose "+s" plural is wrong or that have no plural use.
+_NO_S_PLURAL = {"Chinese", "Japanese", "Vietnamese", "Burmese", "Lebanese", "Sudanese", "South Sudanese",
+                "Senegalese", "Maltese", "Portuguese", "Nepalese", "Gabonese", "Congolese", "Taiwanese",
+                "Swiss", "French", "British", "Irish", "Dutch", "Danish", "Finnish", "Polish", "Spanish",
+                "Swedish", "Turkish", "Icelandic", "Luxembourgish", "Thai", "Kyrgyz", "Turkmen", "Malagasy",
+                "Philippine", "Czech", "Slovak", "Timorese", "Bhutanese", "U.S.-American", "Filipino",
+                "Kazakh", "Uzbek", "Tajik", "Serb"}
+
+# Prefix forms used only before a hyphen ("Sino-Japanese").
+HYPHEN_PREFIXES: dict[str, str] = {"Sino": "CHN", "Russo": "RUS", "Franco": "FRA", "Anglo": "GBR",
+                                   "Indo": "IND", "Turco": "TUR", "Nippo": "JPN", "Irano": "IRN"}
+_HYPHEN_PREFIX_BLOCK = {"Indo-Pacific", "Indo-China", "Indochina", "Anglo-Saxon", "Anglo-American",
+                        "Indo-European", "Anglo-Saxons", "Franco-era"}
+
+# Capitals (and a few other cities) that stand for their state when used as actors.
+CAPITALS: dict[str, list[str]] = {
+    "USA": ["Washington", "Washington, D.C.", "Washington D.C.", "Washington DC"],
+    "CHN": ["Beijing", "Peking"], "RUS": ["Moscow"], "JPN": ["Tokyo"], "KOR": ["Seoul"],
+    "PRK": ["Pyongyang"], "TWN": ["Taipei"], "IND": ["New Delhi", "Delhi"], "AUS": ["Canberra"],
+    "PHL": ["Manila"], "TUR": ["Ankara"], "IRN": ["Tehran", "Teheran"], "IRQ": ["Baghdad"],
+    "FRA": ["Paris"], "GBR": ["London"], "DEU": ["Berlin"], "ITA": ["Rome"], "ESP": ["Madrid"],
+    "UKR": ["Kyiv", "Kiev"], "BLR": ["Minsk"], "POL": ["Warsaw"], "ISR": ["Jerusalem", "Tel Aviv"],
+    "SAU": ["Riyadh"], "EGY": ["Cairo"], "PAK": ["Islamabad"], "AFG": ["Kabul"], "SYR": ["Damascus"],
+    "LBN": ["Beirut"], "JOR": ["Amman"], "QAT": ["Doha"], "ARE": ["Abu Dhabi"], "VNM": ["Hanoi"],
+    "THA": ["Bangkok"], "IDN": ["Jakarta"], "MYS": ["Kuala Lumpur"], "CAN": ["Ottawa"],
+    "MEX": ["Mexico City"], "BRA": ["Brasília", "Brasilia"], "ARG": ["Buenos Aires"],
+    "VEN": ["Caracas"], "CUB": ["Havana"], "ZAF": ["Pretoria"], "NGA": ["Abuja"], "KEN": ["Nairobi"],
+    "ETH": ["Addis Ababa"], "SDN": ["Khartoum"], "LBY": ["Tripoli"], "DZA": ["Algiers"], "MAR": ["Rabat"],
+    "AZE": ["Baku"], "ARM": ["Yerevan"], "GEO": ["Tbilisi"], "KAZ": ["Astana", "Nur-Sultan"],
+    "UZB": ["Tashkent"], "HUN": ["Budapest"], "AUT": ["Vienna"], "GRC": ["Athens"], "SWE": ["Stockholm"],
+    "FIN": ["Helsinki"], "NOR": ["Oslo"], "DNK": ["Copenhagen"], "NLD": ["The Hague", "Amsterdam"],
+    "PRT": ["Lisbon"], "IRL": ["Dublin"], "CHE": ["Bern"], "SRB": ["Belgrade"], "CZE": ["Prague"],
+    "ROU": ["Bucharest"], "BGR": ["Sofia"], "LTU": ["Vilnius"], "LVA": ["Riga"], "EST": ["Tallinn"],
+    "NZL": ["Wellington"], "BGD": ["Dhaka"], "LKA": ["Colombo"], "NPL": ["Kathmandu"],
+    "MMR": ["Naypyidaw", "Naypyitaw"], "KHM": ["Phnom Penh"], "MNG": ["Ulaanbaatar", "Ulan Bator"],
+    "YEM": ["Sanaa"], "OMN": ["Muscat"], "KWT": ["Kuwait City"], "TKM": ["Ashgabat"], "TJK": ["Dushanbe"],
+    "KGZ": ["Bishkek"], "MDA": ["Chișinău", "Chisinau"], "HRV": ["Zagreb"], "SVK": ["Bratislava"],
+    "SVN": ["Ljubljana"], "BIH": ["Sarajevo"], "ALB": ["Tirana"], "MKD": ["Skopje"], "CYP": ["Nicosia"],
+    "ISL": ["Reykjavik", "Reykjavík"], "CHL": ["Santiago"], "PER": ["Lima"], "COL": ["Bogotá", "Bogota"],
+    "TUN": ["Tunis"], "BHR": ["Manama"], "LAO": ["Vientiane"], "BRN": ["Bandar Seri Begawan"],
+    "PNG": ["Port Moresby"], "FJI": ["Suva"], "BEL": ["Brussels"], "XKX": ["Pristina", "Priština"],
+    "MLI": ["Bamako"], "BFA": ["Ouagadougou"], "NER": ["Niamey"], "TCD": ["N'Djamena", "N’Djamena", "Ndjamena"],
+    "SEN": ["Dakar"], "GHA": ["Accra"], "COD": ["Kinshasa"], "AGO": ["Luanda"], "ZWE": ["Harare"],
+    "ZMB": ["Lusaka"], "UGA": ["Kampala"], "RWA": ["Kigali"], "SOM": ["Mogadishu"], "ERI": ["Asmara"],
+    "SSD": ["Juba"], "CAF": ["Bangui"], "CMR": ["Yaoundé", "Yaounde"], "GAB": ["Libreville"], "GIN": ["Conakry"],
+    "SLE": ["Freetown"], "LBR": ["Monrovia"], "CIV": ["Yamoussoukro", "Abidjan"], "TGO": ["Lomé", "Lome"],
+    "BEN": ["Porto-Novo", "Cotonou"], "MRT": ["Nouakchott"], "NAM": ["Windhoek"], "BWA": ["Gaborone"],
+    "MOZ": ["Maputo"], "MDG": ["Antananarivo"], "TZA": ["Dodoma"], "MWI": ["Lilongwe"], "COG": ["Brazzaville"],
+    "BDI": ["Gitega"], "GNB": ["Bissau"], "GMB": ["Banjul"], "BOL": ["La Paz", "Sucre"], "ECU": ["Quito"],
+    "URY": ["Montevideo"], "PRY": ["Asunción", "Asuncion"], "NIC": ["Managua"], "HND": ["Tegucigalpa"],
+    "SLV": ["San Salvador"], "GTM": ["Guatemala City"], "CRI": ["San José"], "PAN": ["Panama City"],
+    "DOM": ["Santo Domingo"], "HTI": ["Port-au-Prince"], "JAM": ["Kingston"], "TLS": ["Dili"],
+    "SGP": [], "NZL": ["Wellington"], "VAT": [], "LUX": [], "MCO": [], "AND": ["Andorra la Vella"],
+}
+# "Brussels" usually means the EU: it stands for Belgium only as a place (see ACTOR_BLOCKED_CAPITALS).
+ACTOR_BLOCKED_CAPITALS = {"Brussels", "Jerusalem", "Tel Aviv", "Amsterdam", "Santiago", "Lima", "Sofia",
+                          "Victoria", "Delhi", "Kingston", "Juba", "Abidjan", "Cotonou", "Sucre", "La Paz"}
+
+# Seats of power and government bodies that stand for their state.
+SEATS: dict[str, list[str]] = {
+    "USA": ["White House", "Pentagon", "State Department", "Department of State", "Foggy Bottom",
+            "Oval Office", "Capitol Hill"],
+    "RUS": ["Kremlin"], "CHN": ["Zhongnanhai"], "GBR": ["Downing Street", "Whitehall"],
+    "FRA": ["Élysée", "Élysée Palace", "Elysee", "Elysee Palace", "Quai d'Orsay", "Quai d’Orsay"],
+    "KOR": ["Blue House", "Cheong Wa Dae"], "JPN": ["Kantei", "Kasumigaseki"],
+    "IND": ["South Block", "Raisina Hill"], "DEU": ["Bundeskanzleramt"],
+    "TUR": ["Beştepe", "Bestepe"],
+}
+
+# Regions and other non-state places (canonical name -> surfaces). QIDs only from entities_verified.csv.
+REGIONS: dict[str, list[str]] = {
+    "Asia-Pacific": ["Asia-Pacific", "Asia Pacific", "Asia–Pacific"],
+    "Indo-Pacific": ["Indo-Pacific", "Indo Pacific"],
+    "Middle East": ["Middle East", "Mideast"],
+    "Near East": ["Near East"], "Far East": ["Far East"],
+    "Europe": ["Europe"], "Western Europe": ["Western Europe"], "Eastern Europe": ["Eastern Europe"],
+    "Central Europe": ["Central Europe"], "Northern Europe": ["Northern Europe"],
+    "Southern Europe": ["Southern Europe"], "Central and Eastern Europe": ["Central and Eastern Europe"],
+    "Asia": ["Asia"], "East Asia": ["East Asia"], "Southeast Asia": ["Southeast Asia", "South-East Asia", "South East Asia"],
+    "South Asia": ["South Asia"], "Central Asia": ["Central Asia"], "Northeast Asia": ["Northeast Asia", "North-East Asia", "North East Asia"],
+    "West Asia": ["West Asia", "Western Asia"], "Eurasia": ["Eurasia"],
+    "Africa": ["Africa"], "North Africa": ["North Africa"], "West Africa": ["West Africa"],
+    "East Africa": ["East Africa"], "Sub-Saharan Africa": ["Sub-Saharan Africa", "sub-Saharan Africa"],
+    "Horn of Africa": ["Horn of Africa"], "Sahel": ["Sahel"], "Maghreb": ["Maghreb"], "Levant": ["Levant"],
+    "Latin America": ["Latin America"], "South America": ["South America"], "North America": ["North America"],
+    "Central America": ["Central America"], "Americas": ["the Americas", "Americas"],
+    "Caribbean": ["Caribbean"], "Balkans": ["Balkans", "Western Balkans"], "Caucasus": ["Caucasus", "South Caucasus", "North Caucasus"],
+    "Persian Gulf": ["Persian Gulf", "Arabian Gulf"], "Gulf": ["Gulf region"],
+    "Arctic": ["Arctic"], "Antarctica": ["Antarctica", "Antarctic"], "Pacific": ["Pacific", "Pacific Ocean"],
+    "Indian Ocean": ["Indian Ocean"], "Atlantic": ["Atlantic", "Atlantic Ocean"],
+    "South China Sea": ["South China Sea"], "East China Sea": ["East China Sea"],
+    "Black Sea": ["Black Sea"], "Baltic": ["Baltic Sea", "Baltics", "Baltic states", "Baltic region"],
+    "Mediterranean": ["Mediterranean"], "Red Sea": ["Red Sea"], "Sea of Japan": ["Sea of Japan"],
+    "Korean Peninsula": ["Korean Peninsula", "Korean peninsula"], "Taiwan Strait": ["Taiwan Strait", "Taiwan Straits"],
+    "Gulf of Guinea": ["Gulf of Guinea"], "Gulf of Aden": ["Gulf of Aden"], "Gulf of Mexico": ["Gulf of Mexico"],
+    "Gulf of Oman": ["Gulf of Oman"], "Gulf of Thailand": ["Gulf of Thailand"], "Bay of Bengal": ["Bay of Bengal"],
+    "Strait of Malacca": ["Strait of Malacca", "Malacca Strait"], "Strait of Hormuz": ["Strait of Hormuz"],
+    "Bab el-Mandeb": ["Bab el-Mandeb", "Bab-el-Mandeb"], "Lake Chad": ["Lake Chad", "Lake Chad Basin"],
+    "Sea of Okhotsk": ["Sea of Okhotsk"], "Yellow Sea": ["Yellow Sea"], "Arabian Sea": ["Arabian Sea"],
+    "Caspian Sea": ["Caspian Sea"], "Aegean Sea": ["Aegean Sea", "Aegean"], "Himalayas": ["Himalayas", "Himalaya"],
+    "Kuril Islands": ["Kuril Islands", "Kurile Islands", "Kurils"], "Senkaku Islands": ["Senkaku Islands", "Senkakus"],
+    "Spratly Islands": ["Spratly Islands", "Spratlys"], "Paracel Islands": ["Paracel Islands", "Paracels"],
+    "Golan Heights": ["Golan Heights"], "Sinai": ["Sinai", "Sinai Peninsula"], "Manchuria": ["Manchuria"],
+    "Scandinavia": ["Scandinavia"], "Nordic countries": ["Nordic countries", "Nordics"],
+    "Oceania": ["Oceania"], "South Pacific": ["South Pacific"], "Global South": ["Global South"],
+    "the West": ["the West"], "West Bank": ["West Bank", "the West Bank"], "Gaza": ["Gaza", "Gaza Strip"],
+    "Crimea": ["Crimea"], "Donbas": ["Donbas", "Donbass"], "Kashmir": ["Kashmir"],
+    "Xinjiang": ["Xinjiang"], "Tibet": ["Tibet"], "Kurdistan": ["Kurdistan"],
+    "Nagorno-Karabakh": ["Nagorno-Karabakh", "Karabakh"],
+}
+# Other non-state places; "Korea" alone is the peninsula / historical Korea, never a schema:Country.
+OTHER_PLACES: dict[str, list[str]] = {
+    "Korea": ["Korea", "the Koreas"],
+    "England": ["England"], "Scotland": ["Scotland"], "Wales": ["Wales"], "Northern Ireland": ["Northern Ireland"],
+    "New Jersey": ["New Jersey"], "New Mexico": ["New Mexico"], "New England": ["New England"],
+    "Okinawa": ["Okinawa"], "Hokkaido": ["Hokkaido"], "Jeju": ["Jeju", "Jeju Island"],
+    "Hiroshima": ["Hiroshima"], "Nagasaki": ["Nagasaki"], "Busan": ["Busan", "Pusan"], "Osaka": ["Osaka"],
+    "Shanghai": ["Shanghai"], "Hong Kong": [],  # Hong Kong is a countries.csv territory
+    "Camp David": ["Camp David"], "Guam": [],
+    "British Guiana": ["British Guiana"], "British India": ["British India", "the British Raj"],
+    "French Indochina": ["French Indochina"], "Dutch East Indies": ["Dutch East Indies"],
+    "Belgian Congo": ["Belgian Congo"], "French West Africa": ["French West Africa"],
+    "Portuguese Africa": ["Portuguese Africa"], "British Empire": ["British Empire"],
+}
+# Spans that must not match anything ("Washington Post" is handled as an org).
+IGNORE: list[str] = [
+    "Native American", "Native Americans", "American Indian", "American Indians", "Latin American",
+    "Latin Americans", "North American", "South American", "Central American", "West Indies",
+    "West Indian", "Turkish Delight", "guinea pig", "Chinese New Year", "China Sea", "French fries",
+    "Georgia Tech", "Jordan River", "Dutch disease", "Chinese whispers", "Russian roulette",
+    "Indian summer", "Mexican standoff", "Spanish flu", "Washington Consensus",
+]
+
+ORGS: list[OrgInfo] = [
+    OrgInfo("NATO", ("North Atlantic Treaty Organization", "North Atlantic Treaty Organisation", "North Atlantic Alliance"), "international_organization"),
+    OrgInfo("United Nations", ("UN", "U.N.", "the United Nations"), "international_organization"),
+    OrgInfo("UN Security Council", ("United Nations Security Council", "UNSC", "U.N. Security Council", "UN Security Council"), "international_organization"),
+    OrgInfo("UN General Assembly", ("United Nations General Assembly", "UNGA"), "international_organization"),
+    OrgInfo("European Union", ("EU", "E.U."), "international_organization"),
+    OrgInfo("European Commission", (), "international_organization"),
+    OrgInfo("European Parliament", (), "international_organization"),
+    OrgInfo("Council of Europe", (), "international_organization"),
+    OrgInfo("ASEAN", ("Association of Southeast Asian Nations", "Association of South-East Asian Nations"), "international_organization"),
+    OrgInfo("Quad", ("Quadrilateral Security Dialogue", "QUAD"), "international_organization"),
+    OrgInfo("AUKUS", (), "international_organization"),
+    OrgInfo("G7", ("G-7", "Group of Seven"), "international_organization"),
+    OrgInfo("G8", ("G-8", "Group of Eight"), "international_organization"),
+    OrgInfo("G20", ("G-20", "Group of Twenty"), "international_organization"),
+    OrgInfo("BRICS", (), "international_organization"),
+    OrgInfo("Shanghai Cooperation Organisation", ("SCO", "Shanghai Cooperation Organization"), "international_organization"),
+    OrgInfo("Collective Security Treaty Organization", ("CSTO",), "international_organization"),
+    OrgInfo("Eurasian Economic Union", ("EAEU", "EEU"), "international_organization"),
+    OrgInfo("World Trade Organization", ("WTO", "World Trade Organisation"), "international_organization"),
+    OrgInfo("International Monetary Fund", ("IMF",), "international_organization"),
+    OrgInfo("World Bank", (), "international_organization"),
+    OrgInfo("Asian Development Bank", ("ADB",), "international_organization"),
+    OrgInfo("Asian Infrastructure Investment Bank", ("AIIB",), "international_organization"),
+    OrgInfo("OPEC", ("Organization of the Petroleum Exporting Countries",), "international_organization"),
+    OrgInfo("OPEC+", (), "international_organization"),
+    OrgInfo("OSCE", ("Organization for Security and Co-operation in Europe", "Organization for Security and Cooperation in Europe"), "international_organization"),
+    OrgInfo("OECD", ("Organisation for Economic Co-operation and Development",), "international_organization"),
+    OrgInfo("African Union", (), "international_organization"),
+    OrgInfo("Arab League", ("League of Arab States",), "international_organization"),
+    OrgInfo("Gulf Cooperation Council", ("GCC",), "international_organization"),
+    OrgInfo("APEC", ("Asia-Pacific Economic Cooperation",), "international_organization"),
+    OrgInfo("International Atomic Energy Agency", ("IAEA",), "international_organization"),
+    OrgInfo("World Health Organization", ("World Health Organisation",), "international_organization"),
+    OrgInfo("International Criminal Court", ("ICC",), "international_organization"),
+    OrgInfo("International Court of Justice", ("ICJ",), "international_organization"),
+    OrgInfo("UNESCO", (), "international_organization"),
+    OrgInfo("UNHCR", (), "international_organization"),
+    OrgInfo("Warsaw Pact", (), "international_organization"),
+    OrgInfo("Comecon", (), "international_organization"),
+    OrgInfo("League of Nations", (), "international_organization"),
+    OrgInfo("Non-Aligned Movement", (), "international_organization"),
+    OrgInfo("Organization of Turkic States", (), "international_organization"),
+    OrgInfo("Organisation of Islamic Cooperation", ("OIC", "Organization of Islamic Cooperation"), "international_organization"),
+    OrgInfo("Five Eyes", (), "international_organization"),
+    # parties and national bodies (kept as organisations; their state is `country`)
+    OrgInfo("Chinese Communist Party", ("CCP", "Communist Party of China", "CPC"), "political_group", "CHN"),
+    OrgInfo("People's Liberation Army", ("PLA",), "government_body", "CHN"),
+    OrgInfo("Liberal Democratic Party", ("LDP",), "political_group", "JPN"),
+    OrgInfo("People Power Party", (), "political_group", "KOR"),
+    OrgInfo("Democratic Party of Korea", (), "political_group", "KOR"),
+    OrgInfo("Workers' Party of Korea", ("Workers’ Party of Korea",), "political_group", "PRK"),
+    OrgInfo("Communist Party of the Soviet Union", ("CPSU",), "political_group", "SUN"),
+    OrgInfo("United Russia", (), "political_group", "RUS"),
+    OrgInfo("Justice and Development Party", ("AKP", "AK Party"), "political_group", "TUR"),
+    OrgInfo("Republican Party", ("GOP",), "political_group", "USA"),
+    OrgInfo("Democratic Party", (), "political_group"),
+    OrgInfo("Bharatiya Janata Party", ("BJP",), "political_group", "IND"),
+    OrgInfo("Kuomintang", ("KMT",), "political_group", "TWN"),
+    OrgInfo("Democratic Progressive Party", ("DPP",), "political_group", "TWN"),
+    OrgInfo("Islamic Revolutionary Guard Corps", ("IRGC",), "government_body", "IRN"),
+    OrgInfo("Japan Self-Defense Forces", ("Self-Defense Forces", "JSDF"), "government_body", "JPN"),
+    OrgInfo("Federal Reserve", (), "government_body", "USA"),
+    OrgInfo("Bundeswehr", (), "government_body", "DEU"),
+    OrgInfo("European Community", ("European Communities", "European Economic Community", "EEC"), "international_organization"),
+    OrgInfo("Sorbonne", ("Sorbonne University",), "university", "FRA"),
+    OrgInfo("Houthis", ("Houthi movement", "Ansar Allah"), "political_group", "YEM"),
+    OrgInfo("ECOWAS", ("Economic Community of West African States",), "international_organization"),
+    OrgInfo("Africa Corps", (), "other", "RUS"),
+    OrgInfo("Alliance of Sahel States", ("AES",), "international_organization"),
+    OrgInfo("Komeito", (), "political_group", "JPN"),
+    OrgInfo("US Forces Japan", ("U.S. Forces Japan", "USFJ"), "government_body", "USA"),
+    OrgInfo("US Forces Korea", ("U.S. Forces Korea", "USFK"), "government_body", "USA"),
+    OrgInfo("Southern African Development Community", ("SADC",), "international_organization"),
+    OrgInfo("East African Community", (), "international_organization"),
+    OrgInfo("Mercosur", ("MERCOSUR",), "international_organization"),
+    OrgInfo("Organization of American States", ("OAS",), "international_organization"),
+    OrgInfo("Muslim Brotherhood", (), "political_group"),
+    OrgInfo("Red Cross", ("International Committee of the Red Cross", "ICRC"), "international_organization"),
+    OrgInfo("Amnesty International", (), "other"), OrgInfo("Human Rights Watch", (), "other"),
+    OrgInfo("European Central Bank", ("ECB",), "international_organization"),
+
+    OrgInfo("Central Intelligence Agency", ("CIA",), "government_body", "USA"),
+    OrgInfo("Federal Security Service", ("FSB",), "government_body", "RUS"),
+    OrgInfo("KGB", (), "government_body", "SUN"),
+    OrgInfo("Bundestag", (), "government_body", "DEU"),
+    OrgInfo("National Assembly", (), "government_body"),
+    OrgInfo("US Congress", ("U.S. Congress", "United States Congress"), "government_body", "USA"),
+    OrgInfo("Wagner Group", (), "other", "RUS"),
+    OrgInfo("Hamas", (), "political_group"),
+    OrgInfo("Hezbollah", ("Hizbullah", "Hizbollah"), "political_group"),
+    OrgInfo("Taliban", (), "political_group"),
+    OrgInfo("Islamic State", ("ISIS", "ISIL", "Daesh"), "political_group"),
+    OrgInfo("al-Qaeda", ("Al-Qaeda", "al Qaeda", "Al Qaeda"), "political_group"),
+    OrgInfo("PKK", ("Kurdistan Workers' Party", "Kurdistan Workers’ Party"), "political_group"),
+    # think tanks
+    OrgInfo("Brookings Institution", ("Brookings",), "think_tank"),
+    OrgInfo("RAND Corporation", ("RAND",), "think_tank"),
+    OrgInfo("Center for Strategic and International Studies", ("CSIS",), "think_tank"),
+    OrgInfo("Council on Foreign Relations", ("CFR",), "think_tank"),
+    OrgInfo("Carnegie Endowment for International Peace", ("Carnegie Endowment",), "think_tank"),
+    OrgInfo("Chatham House", (), "think_tank"),
+    OrgInfo("International Institute for Strategic Studies", ("IISS",), "think_tank"),
+    OrgInfo("Stockholm International Peace Research Institute", ("SIPRI",), "think_tank"),
+    OrgInfo("Heritage Foundation", (), "think_tank"),
+    OrgInfo("Lowy Institute", (), "think_tank"),
+    OrgInfo("Atlantic Council", (), "think_tank"),
+    OrgInfo("Valdai Discussion Club", ("Valdai Club",), "think_tank"),
+    # news outlets
+    OrgInfo("Reuters", (), "news_outlet"),
+    OrgInfo("Associated Press", ("AP",), "news_outlet"),
+    OrgInfo("Agence France-Presse", ("AFP",), "news_outlet"),
+    OrgInfo("Al Jazeera", ("Aljazeera", "Al-Jazeera"), "news_outlet"),
+    OrgInfo("Nikkei", ("Nikkei Asia", "Nikkei Asian Review"), "news_outlet"),
+    OrgInfo("BBC", (), "news_outlet"), OrgInfo("CNN", (), "news_outlet"),
+    OrgInfo("The New York Times", ("New York Times", "NYT"), "news_outlet"),
+    OrgInfo("The Washington Post", ("Washington Post",), "news_outlet"),
+    OrgInfo("The Wall Street Journal", ("Wall Street Journal", "WSJ"), "news_outlet"),
+    OrgInfo("Financial Times", (), "news_outlet"), OrgInfo("The Economist", (), "news_outlet"),
+    OrgInfo("Bloomberg", (), "news_outlet"), OrgInfo("Politico", (), "news_outlet"),
+    OrgInfo("Foreign Affairs", (), "news_outlet"), OrgInfo("Foreign Policy", (), "news_outlet"),
+    OrgInfo("The Diplomat", (), "news_outlet"), OrgInfo("The Guardian", (), "news_outlet"),
+    OrgInfo("Xinhua", ("Xinhua News Agency",), "news_outlet", "CHN"),
+    OrgInfo("Global Times", (), "news_outlet", "CHN"), OrgInfo("TASS", (), "news_outlet", "RUS"),
+    OrgInfo("RIA Novosti", (), "news_outlet", "RUS"), OrgInfo("Yonhap", ("Yonhap News Agency",), "news_outlet", "KOR"),
+    OrgInfo("Kyodo", ("Kyodo News",), "news_outlet", "JPN"), OrgInfo("KCNA", ("Korean Central News Agency",), "news_outlet", "PRK"),
+    OrgInfo("South China Morning Post", ("SCMP",), "news_outlet"),
+    OrgInfo("Korea Herald", ("The Korea Herald",), "news_outlet", "KOR"),
+    OrgInfo("Japan Times", ("The Japan Times",), "news_outlet", "JPN"),
+    OrgInfo("Anadolu Agency", ("Anadolu",), "news_outlet", "TUR"),
+]
+
+EVENTS: dict[str, list[str]] = {
+    "Second World War": ["Second World War", "World War II", "World War Two", "WWII", "WW2"],
+    "First World War": ["First World War", "World War I", "World War One", "WWI", "WW1", "Great War"],
+    "Cold War": ["Cold War"], "Korean War": ["Korean War"], "Vietnam War": ["Vietnam War"],
+    "Gulf War": ["Gulf War", "First Gulf War"], "Iraq War": ["Iraq War"], "War in Afghanistan": ["War in Afghanistan", "Afghan War"],
+    "War on Terror": ["War on Terror", "war on terror", "Global War on Terror", "war on terrorism"],
+    "Russian invasion of Ukraine": ["Russian invasion of Ukraine", "invasion of Ukraine", "Russia-Ukraine war",
+                                    "Russia–Ukraine war", "Russo-Ukrainian War", "war in Ukraine", "Ukraine war"],
+    "Six-Day War": ["Six-Day War"], "Yom Kippur War": ["Yom Kippur War"], "Falklands War": ["Falklands War"],
+    "Cuban Missile Crisis": ["Cuban Missile Crisis"], "Arab Spring": ["Arab Spring"],
+    "September 11 attacks": ["September 11 attacks", "9/11"], "Russo-Japanese War": ["Russo-Japanese War"],
+    "First Sino-Japanese War": ["First Sino-Japanese War"], "Second Sino-Japanese War": ["Second Sino-Japanese War"],
+    "Pacific War": ["Pacific War"], "Bosnian War": ["Bosnian War"], "Kosovo War": ["Kosovo War"],
+    "Yugoslav Wars": ["Yugoslav Wars"], "Syrian civil war": ["Syrian civil war", "Syrian Civil War"],
+    "Fall of the Berlin Wall": ["fall of the Berlin Wall", "Fall of the Berlin Wall"],
+    "German reunification": ["German reunification", "reunification of Germany"],
+    "Cultural Revolution": ["Cultural Revolution"], "Tiananmen Square protests": ["Tiananmen Square protests", "Tiananmen massacre"],
+    "Iranian Revolution": ["Iranian Revolution", "Islamic Revolution"], "Crimean War": ["Crimean War"],
+    "Munich Agreement": ["Munich Agreement"], "Helsinki Accords": ["Helsinki Accords"],
+}
+
+# Native-script and English names of languages: never a state, never a person.
+LANGUAGES: set[str] = {
+    "Türkçe", "Русский", "Français", "Deutsch", "Español", "Italiano", "Português", "Nederlands",
+    "Polski", "Українська", "Српски", "Ελληνικά", "中文", "简体中文", "繁體中文", "日本語", "한국어",
+    "العربية", "فارسی", "עברית", "हिन्दी", "Bahasa Indonesia", "Tiếng Việt", "ไทย", "Azərbaycan",
+    "Қазақша", "Oʻzbekcha", "Svenska", "Suomi", "Dansk", "Norsk", "Čeština", "Magyar", "Română",
+    "English", "Arabic", "Persian", "Farsi", "Hindi", "Urdu", "Swahili", "Mandarin", "Cantonese",
+    "Hebrew", "Kurdish", "Pashto", "Bengali", "Tamil", "Malay", "Tagalog", "Korean", "Turkic",
+}
+
+# Titles that make a post in apposition ("Japanese Prime Minister Fumio Kishida").
+TITLES: list[str] = [
+    "President", "Vice President", "Vice-President", "Prime Minister", "Deputy Prime Minister",
+    "Foreign Minister", "Defense Minister", "Defence Minister", "Finance Minister", "Interior Minister",
+    "Minister of Foreign Affairs", "Minister of Defense", "Minister of Defence", "Minister", "Premier",
+    "Secretary of State", "Secretary of Defense", "Defense Secretary", "Foreign Secretary", "Home Secretary",
+    "Secretary General", "Secretary-General", "General Secretary", "Chancellor", "King", "Queen",
+    "Crown Prince", "Emperor", "Empress", "Supreme Leader", "Chairman", "Chairwoman", "Chair",
+    "Ambassador", "Senator", "Congressman", "Congresswoman", "Governor", "Mayor", "Speaker",
+    "National Security Adviser", "National Security Advisor", "Chief of Staff", "Director",
+    "Commissioner", "High Representative", "Spokesperson", "Spokesman", "Spokeswoman", "Pope",
+    "Leader", "Opposition Leader", "Envoy", "Special Envoy", "Admiral", "General", "Marshal",
+    "Foreign Ministry Spokesperson", "Sultan", "Emir", "Sheikh", "Prince", "Princess", "Dictator",
+]
+
+# Well-known people (names only; QIDs come from entities_verified.csv when listed there).
+KNOWN_PEOPLE: list[KnownPerson] = [
+    KnownPerson("Joe Biden", "USA", ("Biden",)), KnownPerson("Donald Trump", "USA", ("Trump",)),
+    KnownPerson("Barack Obama", "USA", ("Obama",)), KnownPerson("Kamala Harris", "USA"),
+    KnownPerson("Antony Blinken", "USA", ("Blinken",)), KnownPerson("Xi Jinping", "CHN", ("Xi",)),
+    KnownPerson("Li Qiang", "CHN"), KnownPerson("Wang Yi", "CHN"), KnownPerson("Mao Zedong", "CHN", ("Mao", "Mao Tse-tung")),
+    KnownPerson("Deng Xiaoping", "CHN", ("Deng",)), KnownPerson("Vladimir Putin", "RUS", ("Putin",)),
+    KnownPerson("Sergei Lavrov", "RUS", ("Lavrov",)), KnownPerson("Dmitry Medvedev", "RUS", ("Medvedev",)),
+    KnownPerson("Mikhail Gorbachev", "SUN", ("Gorbachev",)), KnownPerson("Joseph Stalin", "SUN", ("Stalin",)),
+    KnownPerson("Volodymyr Zelensky", "UKR", ("Zelensky", "Zelenskyy", "Volodymyr Zelenskyy")),
+    KnownPerson("Fumio Kishida", "JPN", ("Kishida",)), KnownPerson("Shinzo Abe", "JPN", ("Abe",)),
+    KnownPerson("Shigeru Ishiba", "JPN", ("Ishiba",)), KnownPerson("Yoon Suk Yeol", "KOR", ("Yoon", "Yoon Suk-yeol")),
+    KnownPerson("Moon Jae-in", "KOR", ("Moon Jae In",)), KnownPerson("Park Geun-hye", "KOR"),
+    KnownPerson("Lee Jae-myung", "KOR"), KnownPerson("Kim Jong Un", "PRK", ("Kim Jong-un",)),
+    KnownPerson("Kim Jong Il", "PRK", ("Kim Jong-il",)), KnownPerson("Kim Il Sung", "PRK", ("Kim Il-sung",)),
+    KnownPerson("Narendra Modi", "IND", ("Modi",)), KnownPerson("Recep Tayyip Erdoğan", "TUR", ("Erdoğan", "Erdogan", "Recep Tayyip Erdogan")),
+    KnownPerson("Emmanuel Macron", "FRA", ("Macron",)), KnownPerson("Olaf Scholz", "DEU", ("Scholz",)),
+    KnownPerson("Angela Merkel", "DEU", ("Merkel",)), KnownPerson("Helmut Kohl", "DEU", ("Kohl",)),
+    KnownPerson("Konrad Adenauer", "FRG", ("Adenauer",)), KnownPerson("Willy Brandt", "FRG", ("Brandt",)),
+    KnownPerson("Erich Honecker", "DDR", ("Honecker",)), KnownPerson("Josip Broz Tito", "YUG", ("Tito",)),
+    KnownPerson("Rishi Sunak", "GBR", ("Sunak",)), KnownPerson("Keir Starmer", "GBR", ("Starmer",)),
+    KnownPerson("Boris Johnson", "GBR"), KnownPerson("Ebrahim Raisi", "IRN", ("Raisi",)),
+    KnownPerson("Ali Khamenei", "IRN", ("Khamenei",)), KnownPerson("Benjamin Netanyahu", "ISR", ("Netanyahu",)),
+    KnownPerson("Mohammed bin Salman", "SAU"), KnownPerson("Anthony Albanese", "AUS", ("Albanese",)),
+    KnownPerson("Tsai Ing-wen", "TWN"), KnownPerson("Lai Ching-te", "TWN"),
+    KnownPerson("Jens Stoltenberg", "NATO", ("Stoltenberg",)), KnownPerson("Mark Rutte", "NATO", ("Rutte",)),
+    KnownPerson("António Guterres", "United Nations", ("Guterres", "Antonio Guterres")),
+    KnownPerson("Ursula von der Leyen", "European Commission"),
+    KnownPerson("Alexander Lukashenko", "BLR", ("Lukashenko",)), KnownPerson("Bashar al-Assad", "SYR", ("Assad",)),
+    KnownPerson("Ferdinand Marcos Jr.", "PHL"), KnownPerson("Lee Hsien Loong", "SGP"),
+    KnownPerson("Aleksandar Vučić", "SRB", ("Vučić", "Vucic", "Aleksandar Vucic")),
+    KnownPerson("S. Jaishankar", "IND", ("Subrahmanyam Jaishankar", "Jaishankar")),
+    KnownPerson("François Mitterrand", "FRA", ("Mitterrand",)), KnownPerson("Margaret Thatcher", "GBR", ("Thatcher",)),
+    KnownPerson("Charles de Gaulle", "FRA", ("de Gaulle",)), KnownPerson("Ronald Reagan", "USA", ("Reagan",)),
+    KnownPerson("Winston Churchill", "GBR", ("Churchill",)), KnownPerson("Nikita Khrushchev", "SUN", ("Khrushchev",)),
+    KnownPerson("Leonid Brezhnev", "SUN", ("Brezhnev",)), KnownPerson("Boris Yeltsin", "RUS", ("Yeltsin",)),
+    KnownPerson("Hakan Fidan", "TUR", ("Fidan",)), KnownPerson("Mevlüt Çavuşoğlu", "TUR", ("Çavuşoğlu", "Cavusoglu")),
+    KnownPerson("Giorgia Meloni", "ITA", ("Meloni",)), KnownPerson("Viktor Orbán", "HUN", ("Orbán", "Orban", "Viktor Orban")),
+    KnownPerson("Andrzej Duda", "POL", ("Duda",)), KnownPerson("Donald Tusk", "POL", ("Tusk",)),
+    KnownPerson("Justin Trudeau", "CAN", ("Trudeau",)), KnownPerson("Luiz Inácio Lula da Silva", "BRA", ("Lula",)),
+    KnownPerson("Prabowo Subianto", "IDN", ("Prabowo",)), KnownPerson("Joko Widodo", "IDN", ("Jokowi", "Widodo")),
+    KnownPerson("Shehbaz Sharif", "PAK", ("Sharif",)), KnownPerson("Imran Khan", "PAK"),
+    KnownPerson("Masoud Pezeshkian", "IRN", ("Pezeshkian",)), KnownPerson("Hassan Rouhani", "IRN", ("Rouhani",)),
+    KnownPerson("Abdel Fattah el-Sisi", "EGY", ("Sisi", "el-Sisi")), KnownPerson("Mohammed bin Zayed", "ARE", ("MBZ",)),
+    KnownPerson("Ilham Aliyev", "AZE", ("Aliyev",)), KnownPerson("Nikol Pashinyan", "ARM", ("Pashinyan",)),
+    KnownPerson("Kassym-Jomart Tokayev", "KAZ", ("Tokayev",)), KnownPerson("Lloyd Austin", "USA"),
+    KnownPerson("Jake Sullivan", "USA"), KnownPerson("Kim Yo Jong", "PRK", ("Kim Yo-jong",)),
+]
+
+
+# ------------------------------------------------------------------------ loading
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with resources.files("claimgraph").joinpath("data", name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+_PLAIN_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’ -]*[\w.]$")
+
+
+@dataclass
+class Gazetteer:
+    states: dict[str, StateInfo] = field(default_factory=dict)
+    orgs: dict[str, OrgInfo] = field(default_factory=dict)  # canonical name -> info
+    places: dict[str, PlaceInfo] = field(default_factory=dict)  # canonical name -> info (regions, capitals as places)
+    capital_places: dict[str, str] = field(default_factory=dict)  # capital surface -> place name
+    events: dict[str, str | None] = field(default_factory=dict)  # canonical name -> QID
+    verified_people: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (label, qid)
+    known_people: dict[str, KnownPerson] = field(default_factory=dict)  # slug of name or alias -> person
+    demonym_surfaces: set[str] = field(default_factory=set)
+    state_surfaces: set[str] = field(default_factory=set)
+    _index: dict[str, list[tuple[str, HitKind, str]]] = field(default_factory=dict)
+
+    # -- building
+    def _add(self, surface: str, kind: HitKind, target: str) -> None:
+        surface = surface.strip()
+        if not surface:
+            return
+        variants = {surface}
+        if "'" in surface:
+            variants.add(surface.replace("'", "’"))
+        for v in variants:
+            m = _FIRST_WORD.match(v)
+            if not m:
+                continue
+            bucket = self._index.setdefault(m.group(0), [])
+            if all(s != v for s, _, _ in bucket):
+                bucket.append((v, kind, target))
+
+    def _finish(self) -> None:
+        for bucket in self._index.values():
+            bucket.sort(key=lambda e: len(e[0]), reverse=True)
+
+    # -- lookups
+    def state(self, code: str) -> StateInfo:
+        return self.states[code]
+
+    def is_state_word(self, word: str) -> bool:
+        return word in self.state_surfaces or word in self.demonym_surfaces
+
+    def verified_person(self, name: str) -> tuple[str, str] | None:
+        return self.verified_people.get(slugify(name))
+
+    def known_person(self, name: str) -> KnownPerson | None:
+        return self.known_people.get(slugify(name))
+
+    def org_by_surface(self, surface: str) -> OrgInfo | None:
+        for cand, kind, target in self._index.get(_first_word(surface), []):
+            if cand == surface and kind is HitKind.ORG:
+                return self.orgs[target]
+        return None
+
+    # -- matching
+    def match(self, text: str, *, extra_languages: set[str] | frozenset[str] = frozenset(),
+              _only: tuple[HitKind, ...] | None = None) -> list[Hit]:
+        """Longest, leftmost, word-bounded matches of every gazetteer surface in `text`.
+
+        IGNORE and LANGUAGE spans are returned too (callers drop them); state names
+        inside an organisation's or event's name are returned as extra hits
+        ("Japan" in "Japan Times"), capitals inside them are not.
+        """
+        hits: list[Hit] = []
+        n = len(text)
+        pos = 0
+        for m in _WORD_START.finditer(text):
+            i = m.start()
+            if i < pos:
+                continue
+            word = m.group(0)
+            best = None
+            for surface, kind, target in self._index.get(word, ()):
+                if _only is not None and kind not in _only:
+                    continue
+                end = i + len(surface)
+                if text.startswith(surface, i) and (end >= n or not _is_word_char(text[end])):
+                    if target in HYPHEN_PREFIXES.values() and surface in HYPHEN_PREFIXES:
+                        if end >= n or text[end] not in "-–":
+                            continue
+                        tail = re.match(r"[-–][\w]+", text[end:])
+                        if tail and (surface + tail.group(0)) in _HYPHEN_PREFIX_BLOCK:
+                            continue
+                    best = (surface, kind, target, end)
+                    break
+            if best is None:
+                if word in extra_languages:
+                    hits.append(Hit(i, i + len(word), word, HitKind.LANGUAGE, word))
+                    pos = i + len(word)
+                continue
+            surface, kind, target, end = best
+            if kind in (HitKind.STATE, HitKind.CAPITAL, HitKind.REGION) and surface in _AMBIGUOUS:
+                if _touches_capitalised_word(text, i, end):
+                    continue  # part of another name ("Michael Jordan", "the West German"): scan on
+            hits.append(Hit(i, end, text[i:end], kind, target))
+            if kind in (HitKind.ORG, HitKind.EVENT):
+                for inner in self.match(text[i:end], _only=(HitKind.STATE, HitKind.DEMONYM)):
+                    if (inner.start, inner.end) != (0, end - i):
+                        hits.append(Hit(i + inner.start, i + inner.end, inner.text, inner.kind, inner.target))
+            pos = end
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return hits
+
+
+_FIRST_WORD = re.compile(r"[^\W_]+|[^\w\s]")
+_WORD_START = re.compile(r"(?<![^\W_])[^\W_]+")
+_AMBIGUOUS_CAPITALS = {"Washington", "Paris", "Victoria", "Lima", "Santiago", "Wellington", "London",
+                       "Jakarta", "Rome", "Berlin", "Sofia", "Riga", "Delhi", "Amman", "Moscow", "Tripoli"}
+
+
+_AMBIGUOUS = AMBIGUOUS_STATE_SURFACES | _AMBIGUOUS_CAPITALS
+
+
+def _first_word(surface: str) -> str:
+    m = _FIRST_WORD.match(surface)
+    return m.group(0) if m else surface
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+_CAP_WORD_AFTER = re.compile(r"^[ \t]+([A-Z][a-z]+)")
+_CAP_WORD_BEFORE = re.compile(r"([A-Z][a-z]+)[ \t]+$")
+# Capitalised words that may touch an ambiguous name without making it part of another name.
+_TOUCH_OK = {
+    "The", "In", "On", "At", "For", "And", "But", "As", "If", "When", "While", "After", "Before", "Since",
+    "With", "From", "To", "Of", "By", "Both", "Even", "Today", "Yet", "So", "Only", "Meanwhile", "Still",
+    "Government", "Administration", "Ministry", "Foreign", "Prime", "President", "Army", "Navy",
+    "Communist", "Red", "Mainland", "Imperial", "Beijing", "Moscow", "Tokyo", "Seoul", "Washington",
+    "Taipei", "Pyongyang", "Kremlin", "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday",
+    "Friday", "Saturday", "Sunday", "Iran", "Iraq", "Russia", "Japan", "Korea", "Turkey", "Syria", "Egypt",
+    "Israel", "Pakistan", "Afghanistan", "Ukraine", "Germany", "France", "Britain", "Canada", "Australia",
+    # closed-class words, capitalised only because they open a sentence or a heading
+    "Inside", "Outside", "Across", "Within", "Beyond", "Against", "Unlike", "Like", "Without", "Through",
+    "Throughout", "Towards", "Toward", "Despite", "Under", "Over", "Between", "Among", "Around", "Near", "Via",
+    "Until", "Once", "Although", "Though", "Because", "Whether", "Where", "Why", "How", "What", "Which", "Who",
+    "Does", "Did", "Do", "Can", "Will", "Would", "Should", "Could", "May", "Might", "Must", "Has", "Have", "Had",
+    "Is", "Was", "Are", "Were", "Not", "No", "Neither", "Nor", "Either", "Also", "Then", "Now", "Here", "There",
+    "Thus", "Hence", "Indeed", "Moreover", "However", "Unless", "Whereas", "Nor", "Every", "Each", "All",
+    "Most", "Many", "Some", "Such", "That", "This", "These", "Those", "Its", "Their", "His", "Her", "Our",
+    "Why", "Upon", "About", "Into", "Onto", "Behind", "Above", "Below", "Along", "Amid", "Amidst", "Per",
+    "Why", "Nor", "Perhaps", "Ultimately", "Finally", "First", "Second", "Third", "Last", "Next", "Whatever",
+}
+
+
+def _touches_capitalised_word(text: str, start: int, end: int) -> bool:
+    after = _CAP_WORD_AFTER.match(text[end:end + 40])
+    if after and after.group(1) not in _TOUCH_OK:
+        return True
+    before = _CAP_WORD_BEFORE.search(text[max(0, start - 40):start])
+    if before and before.group(1) not in _TOUCH_OK:
+        return True
+    return False
+
+
+def _plurals(adjective: str) -> list[str]:
+    if adjective in _NO_S_PLURAL:
+        return []
+    return [adjective + "s"]
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """Build (once) the gazetteer from the bundled CSV files and the tables above."""
+    g = Gazetteer()
+    verified = _read_csv("entities_verified.csv")
+    verified_by_kind: dict[str, dict[str, str]] = {}
+    for row in verified:
+        verified_by_kind.setdefault(row["kind"], {})[row["label"]] = row["wikidata"]
+    for label, qid in verified_by_kind.get("person", {}).items():
+        g.verified_people[slugify(label)] = (label, qid)
+
+    # states from countries.csv
+    for row in _read_csv("countries.csv"):
+        code = row["iso3"].strip().upper()
+        name = re.sub(r"\s*\(.*?\)\s*", " ", row["name"]).strip()
+        if code == "ATA":  # Antarctica: a region, not a state
+            continue
+        g.states[code] = StateInfo(code, name, row["wikidata"].strip() or None)
+        surfaces = {name, row["name"].strip()}
+        label = row["wikidata_label"].strip()
+        if label and _PLAIN_NAME.match(label):
+            surfaces.add(label)
+        for alias in (row.get("aliases") or "").split("|"):
+            alias = alias.strip()
+            if alias and _PLAIN_NAME.match(alias) and alias not in _SKIP_ALIASES:
+                surfaces.add(alias)
+        for s in surfaces:
+            if _PLAIN_NAME.match(s) or s in STATE_VARIANTS.get(code, []):
+                g._add(s, HitKind.STATE, code)
+                g.state_surfaces.add(s)
+    for code, name in EXTRA_STATES:
+        g.states.setdefault(code, StateInfo(code, name, None))
+    for code, variants in STATE_VARIANTS.items():
+        for s in variants:
+            g._add(s, HitKind.STATE, code)
+            g.state_surfaces.add(s)
+    # historical states
+    verified_states = verified_by_kind.get("state", {})
+    for code, name, aliases, demonyms in HISTORICAL_STATES:
+        g.states[code] = StateInfo(code, name, verified_states.get(name), historical=True)
+        for s in [name, *aliases]:
+            g._add(s, HitKind.STATE, code)
+            g.state_surfaces.add(s)
+        for d in demonyms:
+            g._add(d, HitKind.DEMONYM, code)
+            g.demonym_surfaces.add(d)
+    # demonyms
+    for code, adjs in DEMONYMS.items():
+        for adj in adjs:
+            for s in [adj, *_plurals(adj)]:
+                g._add(s, HitKind.DEMONYM, code)
+                g.demonym_surfaces.add(s)
+    for code, plurals in DEMONYM_PLURALS.items():
+        for s in plurals:
+            g._add(s, HitKind.DEMONYM, code)
+            g.demonym_surfaces.add(s)
+    for prefix, code in HYPHEN_PREFIXES.items():
+        g._add(prefix, HitKind.DEMONYM, code)
+    # capitals and seats
+    verified_places = verified_by_kind.get("place", {})
+    for code, names in CAPITALS.items():
+        for s in names:
+            g._add(s, HitKind.CAPITAL, code)
+            place_name = s
+            qid = verified_places.get(s)
+            if qid is None:
+                for label, q in verified_places.items():
+                    if label.split(",")[0] == s.split(",")[0]:
+                        place_name, qid = label, q
+                        break
+            g.capital_places[s] = place_name
+            g.places.setdefault(place_name, PlaceInfo(place_name, qid))
+    for code, names in SEATS.items():
+        for s in names:
+            g._add(s, HitKind.SEAT, code)
+    # regions and other places
+    for name, surfaces in {**REGIONS, **OTHER_PLACES}.items():
+        g.places.setdefault(name, PlaceInfo(name, verified_places.get(name)))
+        kind = HitKind.REGION if name in REGIONS else HitKind.PLACE
+        for s in surfaces:
+            g._add(s, kind, name)
+    for s in IGNORE:
+        g._add(s, HitKind.IGNORE, s)
+    # organisations (verified labels and QIDs win)
+    verified_orgs = verified_by_kind.get("organization", {})
+    for info in ORGS:
+        qid = verified_orgs.get(info.name)
+        info = OrgInfo(info.name, info.aliases, info.kind, info.country, qid)
+        g.orgs[info.name] = info
+        for s in (info.name, *info.aliases):
+            g._add(s, HitKind.ORG, info.name)
+    for label, qid in verified_orgs.items():
+        if label in g.orgs or label in SEATS.get("USA", []):
+            continue  # "White House" is a seat of power
+        g.orgs[label] = OrgInfo(label, (), None, None, qid)
+        g._add(label, HitKind.ORG, label)
+    # events
+    for name, surfaces in EVENTS.items():
+        g.events[name] = None
+        for s in surfaces:
+            g._add(s, HitKind.EVENT, name)
+    # languages
+    for s in LANGUAGES:
+        g._add(s, HitKind.LANGUAGE, s)
+    # people
+    for person in KNOWN_PEOPLE:
+        v = g.verified_people.get(slugify(person.name))
+        kp = KnownPerson(person.name, person.state, person.aliases, v[1] if v else None)
+        for s in (person.name, *person.aliases):
+            g.known_people.setdefault(slugify(s), kp)
+    g._finish()
+    return g

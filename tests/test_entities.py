@@ -1,0 +1,237 @@
+"""Entity extraction: states (names, acronyms, demonyms, metonyms, historical), people,
+organisations, places, posts. Seeds go through the real parser; the rules are
+exercised on small pages built from paragraphs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimgraph.evaluate import load_page, page_from_paragraphs
+from claimgraph.extract.content import extract_content
+from claimgraph.extract.entities import extract_entities
+from claimgraph.extract.gazetteer import HitKind, load_gazetteer
+from claimgraph.extract.nlp import load_nlp
+from claimgraph.model import EntityKind, TextSource
+from claimgraph.resolve import normalise_person_name, person_key
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_000 = ROOT / "seeds" / "000_b9eaa696b2f0318b.txt"
+SEED_002 = ROOT / "seeds" / "002_acf13e44b744af8d.txt"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def _authors(page):
+    return [person_key(normalise_person_name(n)[0]) for n in page.byline_names]
+
+
+def _mentioned(result, kind: EntityKind, sources=(TextSource.BODY, TextSource.CAPTION)) -> set[str]:
+    keys = {m.entity_key for m in result.mentions if m.source in sources}
+    return {result.entities[k].name for k in keys if result.entities[k].kind is kind}
+
+
+@pytest.fixture(scope="module")
+def seed000(nlp):
+    page = load_page(SEED_000)
+    return page, extract_entities(page, nlp, author_keys=_authors(page))
+
+
+@pytest.fixture(scope="module")
+def seed002(nlp):
+    page = load_page(SEED_002)
+    return page, extract_entities(page, nlp, author_keys=_authors(page))
+
+
+def _page(*paragraphs: str, captions=(), translations=()):
+    page = page_from_paragraphs("Title", list(paragraphs), captions=list(captions))
+    if translations:
+        page.translations.extend(translations)
+    return page
+
+
+# ----------------------------------------------------------------- seeds
+
+
+def test_seed_000_states_exactly(seed000):
+    _, ex = seed000
+    assert _mentioned(ex, EntityKind.STATE) == {
+        "South Korea", "Japan", "China", "United States", "North Korea", "Russia", "India", "Australia",
+        "Philippines", "Singapore", "Taiwan", "Ukraine"}
+
+
+def test_seed_002_states(seed002):
+    _, ex = seed002
+    states = _mentioned(ex, EntityKind.STATE)
+    assert states - {"West Germany"} == {
+        "South Korea", "Japan", "United States", "China", "India", "Australia", "North Korea", "Russia",
+        "Germany", "Taiwan"}
+    assert "Ukraine" not in states and "Korea" not in states
+
+
+def test_state_entities_carry_short_names_and_verified_qids(seed000, seed002):
+    ents = {**seed000[1].entities, **seed002[1].entities}
+    expected = {"state/KOR": ("South Korea", "Q884"), "state/JPN": ("Japan", "Q17"), "state/CHN": ("China", "Q148"),
+                "state/USA": ("United States", "Q30"), "state/PRK": ("North Korea", "Q423"),
+                "state/DEU": ("Germany", "Q183"), "state/TWN": ("Taiwan", "Q865")}
+    for key, (name, qid) in expected.items():
+        assert (ents[key].name, ents[key].wikidata) == (name, qid)
+    west = ents["state/FRG"]
+    assert (west.name, west.wikidata, west.historical) == ("West Germany", "Q713750", True)
+    assert ents["state/DEU"].historical is False
+
+
+def test_people_in_both_seeds_are_yoon_and_kishida(seed000, seed002):
+    a = _mentioned(seed000[1], EntityKind.PERSON)
+    b = _mentioned(seed002[1], EntityKind.PERSON)
+    assert a & b == {"Yoon Suk Yeol", "Fumio Kishida"}
+    assert "Jens Stoltenberg" in a and {"Joe Biden", "Park Geun-hye"} <= b
+    # authors are not mentions of their own article
+    assert "Cenk Tamer" not in a and "Robert E. Kelly" not in b
+    assert not {"Türkçe", "Orwellian", "Mahdism"} & (a | b)
+
+
+def test_person_keys_meet_across_spellings(seed000, seed002):
+    yoon_a = seed000[1].entities["person/yoon-suk-yeol"]
+    yoon_b = seed002[1].entities["person/yoon-suk-yeol"]
+    assert yoon_a.name == yoon_b.name == "Yoon Suk Yeol" and yoon_a.wikidata == "Q16090635"
+    assert "Yoon Suk-yeol" in yoon_b.alternate_names
+    partials = [m for m in seed002[1].mentions if m.entity_key == "person/yoon-suk-yeol" and m.how == "partial"]
+    assert len(partials) >= 5  # "Yoon", "President Yoon", "Yoon’s", the caption's "Yoon"
+    assert any(m.source is TextSource.CAPTION for m in partials)
+
+
+def test_posts_from_apposition(seed000, seed002):
+    posts = {(p.person_key, p.title, p.organization_key) for p in seed000[1].posts + seed002[1].posts}
+    assert ("person/fumio-kishida", "Prime Minister", "state/JPN") in posts
+    assert ("person/yoon-suk-yeol", "President", "state/KOR") in posts
+    assert ("person/jens-stoltenberg", "Secretary General", "org/nato") in posts
+    assert ("person/joe-biden", "President", "state/USA") in posts
+    assert ("person/park-geun-hye", "President", "state/KOR") in posts
+
+
+def test_nato_from_long_form_and_acronym(seed000):
+    nato = seed000[1].entities["org/nato"]
+    assert nato.name == "NATO" and nato.wikidata == "Q7184"
+    assert "North Atlantic Treaty Organization" in nato.alternate_names
+    assert nato.org_kind.value == "international_organization"
+
+
+def test_mention_offsets_are_exact(seed000, seed002):
+    for page, ex in (seed000, seed002):
+        for m in ex.mentions:
+            text = page.body_text if m.source is TextSource.BODY else page.captions[m.index]
+            assert text[m.start:m.end] == m.text
+
+
+def test_metonyms_in_seed_000(seed000):
+    page, ex = seed000
+    how = {(m.text, m.entity_key, m.how) for m in ex.mentions}
+    assert ("White House", "state/USA", "metonym") in how
+    assert ("Seoul", "state/KOR", "metonym") in how and ("Washington", "state/USA", "metonym") in how
+    # "visited Tokyo": a place, not Japan acting
+    tokyo = [m for m in ex.mentions if m.text == "Tokyo" and m.start < 200]
+    assert tokyo and tokyo[0].entity_key == "place/tokyo"
+    assert ex.entities["place/tokyo"].wikidata == "Q1490"
+
+
+# ---------------------------------------------------------- rules on small pages
+
+
+def test_capitals_as_actors_and_places(nlp):
+    page = _page("Moscow warned Kyiv against joining NATO, and the Kremlin threatened new sanctions.",
+                 "The Turkish foreign minister visited Moscow in May and later travelled to Paris.",
+                 "Officials in Ankara believe that Paris-Berlin cooperation is weakening.",
+                 "A Washington-led coalition formed, while Beijing's diplomats stayed silent.")
+    ex = extract_entities(page, nlp)
+    by_text = [(m.text, m.entity_key) for m in ex.mentions]
+    assert ("Moscow", "state/RUS") in by_text and ("Kremlin", "state/RUS") in by_text
+    assert ("Kyiv", "state/UKR") in by_text
+    assert ("Moscow", "place/moscow") in by_text and ("Paris", "place/paris") in by_text
+    assert ("Ankara", "state/TUR") in by_text  # "officials in Ankara"
+    assert ("Paris", "state/FRA") in by_text and ("Berlin", "state/DEU") in by_text
+    assert ("Washington", "state/USA") in by_text and ("Beijing", "state/CHN") in by_text
+
+
+def test_hyphen_joined_states_and_acronyms(nlp):
+    page = _page("The USA-South Korea alliance and South Korea-Japan ties matter to the ROK, the DPRK and the PRC.",
+                 "America and the United States of America are one; so is the U.S. in U.S.-led coalitions.")
+    ex = extract_entities(page, nlp)
+    states = _mentioned(ex, EntityKind.STATE)
+    assert states == {"United States", "South Korea", "Japan", "North Korea", "China"}
+    assert not any(e.kind is EntityKind.ORGANIZATION for e in ex.entities.values())
+
+
+def test_regions_korea_and_languages_are_not_states(nlp):
+    page = _page("The Asia-Pacific, the Middle East and Europe matter, and Korea was divided in 1945.",
+                 "The Indo-Pacific and the South China Sea are contested.", translations=["Türkçe", "Русский"])
+    ex = extract_entities(page, nlp)
+    assert _mentioned(ex, EntityKind.STATE) == set()
+    places = _mentioned(ex, EntityKind.PLACE)
+    assert {"Asia-Pacific", "Middle East", "Europe", "Korea", "Indo-Pacific", "South China Sea"} <= places
+    hits = load_gazetteer().match("Türkçe Русский English", extra_languages={"Türkçe", "Русский"})
+    assert {h.kind for h in hits} == {HitKind.LANGUAGE}
+
+
+def test_historical_states_and_demonyms(nlp):
+    page = _page("The Soviet Union and East Germany collapsed, Yugoslavia broke apart, and Germany reunified "
+                 "under West German leadership.",
+                 "South Korean, Japanese and Chinese officials met American and Filipino diplomats.")
+    ex = extract_entities(page, nlp)
+    states = _mentioned(ex, EntityKind.STATE)
+    assert {"Soviet Union", "East Germany", "Yugoslavia", "Germany", "West Germany", "South Korea", "Japan",
+            "China", "United States", "Philippines"} == states
+    hist = {e.name for e in ex.entities.values() if e.historical}
+    assert hist == {"Soviet Union", "East Germany", "Yugoslavia", "West Germany"}
+
+
+def test_ambiguous_state_names(nlp):
+    page = _page("Michael Jordan never visited Chad, but Chad and Jordan signed a deal with Georgia.")
+    ex = extract_entities(page, nlp)
+    states = [(m.text, m.start) for m in ex.mentions if m.entity_key.startswith("state/")]
+    text = page.body_text
+    assert ("Jordan", text.rindex("Jordan")) in states  # the country
+    assert ("Jordan", text.index("Jordan")) not in states  # the basketball player
+    assert [t for t, _ in states].count("Chad") == 2 and ("Georgia", text.index("Georgia")) in states
+
+
+def test_people_need_a_name_shape(nlp):
+    page = _page("President Emmanuel Macron met Olaf Scholz. Macron said little, and Scholz even less.",
+                 "The Orwellian regime spread Mahdism, wrote nobody in Türkçe.")
+    ex = extract_entities(page, nlp)
+    people = _mentioned(ex, EntityKind.PERSON)
+    assert people == {"Emmanuel Macron", "Olaf Scholz"}
+    partials = [m.text for m in ex.mentions if m.how == "partial"]
+    assert partials.count("Macron") == 1 and partials.count("Scholz") == 1
+
+
+def test_acronym_definitions_make_organisations(nlp):
+    page = _page("The Shanghai Institute for International Studies (SIIS) hosted the talks.",
+                 "SIIS researchers later published a report with the Lowy Institute.")
+    ex = extract_entities(page, nlp)
+    siis = ex.entities["org/shanghai-institute-for-international-studies"]
+    assert "SIIS" in siis.alternate_names and siis.org_kind.value == "think_tank"
+    assert sum(1 for m in ex.mentions if m.entity_key == siis.key) == 2
+
+
+def test_captions_are_mentions_with_their_index(nlp):
+    page = _page("The summit was short.", captions=["Fumio Kishida in Seoul.", "Japanese and Korean flags."])
+    ex = extract_entities(page, nlp)
+    caps = [(m.index, m.text) for m in ex.mentions if m.source is TextSource.CAPTION]
+    assert (0, "Fumio Kishida") in caps and (1, "Japanese") in caps
+
+
+def test_content_extraction_is_closed(nlp):
+    page = load_page(SEED_002)
+    out = extract_content(page, author_keys=_authors(page),
+                          comment_holders={c.number: person_key(c.author) for c in page.comments}, nlp=nlp)
+    for m in out.mentions:
+        assert m.entity_key in out.entities
+    for c in out.claims:
+        assert all(k in out.entities for k in c.about_keys)
+        assert c.holder_key in out.entities or c.holder_key in _authors(page) or c.source is TextSource.COMMENT
+    for p in out.posts:
+        assert p.organization_key is None or p.organization_key in out.entities
