@@ -7,7 +7,6 @@ the load stage hands it to Oxigraph's native parser in a single call.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
@@ -18,7 +17,6 @@ from .model import (
     DocumentGraph,
     EntityKind,
     Extraction,
-    Mention,
     OrgKind,
     TextSource,
 )
@@ -207,7 +205,8 @@ def map_extraction(
         node = iris.claim(sid, n)
         w.a(node, V.CLAIM)
         w.lit(node, V.SCHEMA + "text", claim.text)
-        w.iri(node, V.SCHEMA + "author", iris.entity(claim.holder_key))
+        if claim.holder_key:  # empty when the page names no author and no publisher
+            w.iri(node, V.SCHEMA + "author", iris.entity(claim.holder_key))
         if claim.source is TextSource.COMMENT:
             w.iri(node, V.SCHEMA + "appearance", iris.comment(sid, claim.index))
         else:
@@ -342,9 +341,6 @@ def _span(w: TripleWriter, iris: Iris, sid: str, ctx_name: str, start: int, end:
     w.lit(span, V.NIF + "endIndex", end, V.XSD + "nonNegativeInteger")
     w.lit(span, V.NIF + "anchorOf", anchor)
     return span
-
-
-_TITLE_KEY = re.compile(r"\W+")
 
 
 def work_key(title: str) -> str:

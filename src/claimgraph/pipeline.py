@@ -95,6 +95,11 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
     holders = {c.number: commenter_key(publisher_key, c.author_name) for c in comments}
     content = extract_content(page, author_keys=authors.author_keys, comment_holders=holders, nlp=nlp)
 
+    if not authors.author_keys and publisher_key:
+        # An unsigned piece speaks for its publisher (an editorial, a house brief).
+        for claim in content.claims:
+            if not claim.holder_key:
+                claim.holder_key = publisher_key
     ex = Extraction(
         source=source, page=page, headline=page.title, author_keys=authors.author_keys,
         publisher_key=publisher_key, mentions=content.mentions, claims=content.claims,
