@@ -235,3 +235,38 @@ def test_content_extraction_is_closed(nlp):
         assert c.holder_key in out.entities or c.holder_key in _authors(page) or c.source is TextSource.COMMENT
     for p in out.posts:
         assert p.organization_key is None or p.organization_key in out.entities
+
+
+# ------------------------------------------------------ rules for unseen pages
+
+
+def test_acronym_alone_resolves_to_known_long_form(nlp):
+    ex = extract_entities(_page("In Africa, the AU has joined the G20, while ECOWAS struggles to hold together.",
+                                "Long afterwards the African Union still met in Addis Ababa."), nlp)
+    orgs = _mentioned(ex, EntityKind.ORGANIZATION)
+    assert "African Union" in orgs and "AU" not in orgs
+
+
+def test_acronym_in_another_language_pairs_with_long_form(nlp):
+    ex = extract_entities(_page("Hakan Fidan, a former head of the National Intelligence Organisation (MIT), "
+                                "argued for talks. The MIT has grown since then."), nlp)
+    orgs = [e for e in ex.entities.values() if e.kind is EntityKind.ORGANIZATION]
+    names = {e.name for e in orgs}
+    assert "National Intelligence Organisation" in names and "MIT" not in names
+    assert any("MIT" in e.alternate_names for e in orgs)
+
+
+def test_person_in_apposition_with_a_role_even_if_tagged_otherwise(nlp):
+    ex = extract_entities(_page("Moussa Faki Mahamat, the AU's top official, urged both governments to talk.",
+                                "Courts upheld a ban on the main opposition candidate, María Corina Machado."), nlp)
+    people = _mentioned(ex, EntityKind.PERSON)
+    assert {"Moussa Faki Mahamat", "María Corina Machado"} <= people
+
+
+def test_full_name_by_a_surname_tagged_elsewhere_without_sentence_openers(nlp):
+    ex = extract_entities(_page("Lula invited Nicolás Maduro to Brasília in May 2023.",
+                                "American diplomats say that Brazil's influence over Maduro is small.",
+                                "When Luiz Inácio Lula da Silva returned, he promised change. Yet Lula hesitated."), nlp)
+    people = _mentioned(ex, EntityKind.PERSON)
+    assert "Nicolás Maduro" in people
+    assert not any(p.startswith(("When ", "Yet ")) for p in people)

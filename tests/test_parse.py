@@ -249,3 +249,123 @@ def test_translation_offers():
     assert parse_translation_offer("Also available in: Español, Français") == ["Español", "Français"]
     assert parse_translation_offer("Available in: 简体中文 Bahasa Indonesia") == ["简体中文", "Bahasa Indonesia"]
     assert parse_translation_offer("The report is available in most libraries.") is None
+
+
+# ------------------------------------------------- furniture of unseen sites
+
+
+_FURNITURE_PAGE = """The Review
+
+Published on March 11, 2024
+
+Updated March 12, 2024
+
+Borders Are Back. Nobody Planned For It
+
+By CLAIRE DUVAL and Peter Hughes
+
+Share
+Tweet
+Print
+Email
+
+Photo: Border guards at a crossing near Narva in 2023.
+Credit: Jane Roe/AFP via Getty Images
+
+LONDON — European governments have rebuilt controls on their internal borders at a pace nobody expected a decade ago.1 Officials in several capitals describe the measures as temporary.
+
+The controls have become routine in much of the Schengen area, and few ministers now speak of lifting them soon.2 The cost to trade is real but hard to measure in any single year.
+
+Published on 22 April 2024 · 7 min read
+
+About the author: Dr. Claire Duval is a senior fellow at the Institute for Border Studies. She holds a PhD from Leiden University.
+
+Notes
+
+1. "Borders Return", The Review, accessed 5 May 2024, https://review.example/borders
+
+2. Ibid.
+
+12 comments
+
+Anna K.
+12 March 2024 14:05
+Nice words, but nothing changes.
+Like · Reply
+
+J. Morgan.
+March 13, 2024 at 9:40 AM
+Controls are here to stay.
+Like Reply
+"""
+
+
+@pytest.fixture(scope="module")
+def furniture():
+    return parse_text_page(_FURNITURE_PAGE)
+
+
+def test_title_after_date_lines_and_title_case_title_with_full_stop(furniture):
+    assert furniture.title == "Borders Are Back. Nobody Planned For It"
+
+
+def test_two_author_byline_upper_case(furniture):
+    assert [n.casefold() for n in furniture.byline_names[:2]] == ["claire duval", "peter hughes"]
+
+
+def test_photo_caption_kept_credit_dropped(furniture):
+    assert furniture.captions == ["Border guards at a crossing near Narva in 2023."]
+    assert "Getty" not in furniture.body_text and not any("Getty" in c for c in furniture.captions)
+
+
+def test_dateline_stripped_from_first_paragraph(furniture):
+    assert furniture.body_text.startswith("European governments have rebuilt")
+    assert "LONDON" not in furniture.body_text
+
+
+def test_flattened_note_numbers_become_markers(furniture):
+    assert "a decade ago.[1] Officials" in furniture.body_text
+    assert "lifting them soon.[2]" in furniture.body_text
+    assert [n.number for n in furniture.footnotes] == [1, 2]
+
+
+def test_date_and_reading_time_line_dropped(furniture):
+    assert "min read" not in furniture.body_text
+
+
+def test_inline_about_the_author_is_a_bio(furniture):
+    assert any(b.startswith("Dr. Claire Duval is a senior fellow") for b in furniture.bios)
+    assert "About the author" not in furniture.body_text and "Leiden" not in furniture.body_text
+
+
+def test_comment_authors_ending_in_full_stop(furniture):
+    got = [(c.author, c.posted) for c in furniture.comments]
+    assert got == [("Anna K.", datetime(2024, 3, 12, 14, 5)), ("J. Morgan", datetime(2024, 3, 13, 9, 40))]
+    assert all("Reply" not in c.text for c in furniture.comments)
+    assert "Nice words" not in furniture.body_text
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("WASHINGTON — The talks", "The talks"),
+    ("BRASÍLIA, Brazil — Lula said", "Lula said"),
+    ("NEW YORK (Reuters) - Markets fell", "Markets fell"),
+])
+def test_datelines(line, expected):
+    body = parse_text_page(f"A Title For This Test Page Here\n\nBy Jane Doe\n\n{line} sharply in the morning session "
+                           "after the announcement was made.\n\nA second paragraph follows here with enough words "
+                           "to be a paragraph of the article.\n").body_text
+    assert body.startswith(expected)
+
+
+def test_no_dateline_for_ordinary_openings():
+    body = parse_text_page("A Title For This Test Page Here\n\nBy Jane Doe\n\nNATO — the alliance — has grown. "
+                           "It now has more members than ever before in its history.\n\nA second paragraph follows "
+                           "here with enough words to be a paragraph.\n").body_text
+    assert body.startswith("NATO — the alliance")
+
+
+def test_no_dateline_for_a_dash_aside():
+    body = parse_text_page("A Title For This Test Page Here\n\nBy Jane Doe\n\nNATO — The alliance — has grown. "
+                           "It now has more members than ever before in its history.\n\nA second paragraph follows "
+                           "here with enough words to be a paragraph.\n").body_text
+    assert body.startswith("NATO — The alliance")

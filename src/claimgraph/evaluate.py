@@ -114,6 +114,7 @@ class DocEval:
     about: Accuracy
     modality: Accuracy
     errors: list[str] = field(default_factory=list)
+    structure: Accuracy = field(default_factory=Accuracy)  # page-structure checks (gold "structure")
 
 
 @dataclass
@@ -128,13 +129,13 @@ class EvalReport:
 
     def render(self, details: bool = False) -> str:
         lines = []
-        head = f"{'document':34} {'words':>5} {'sec':>5}  {'states':>6} {'people':>6} {'orgs':>6} {'claims':>6} {'attrib':>6}  {'holder':>6} {'about':>6} {'modal':>6}"
+        head = f"{'document':34} {'words':>5} {'sec':>5}  {'states':>6} {'people':>6} {'orgs':>6} {'claims':>6} {'attrib':>6}  {'holder':>6} {'about':>6} {'modal':>6} {'parse':>6}"
         lines.append(head)
         lines.append("-" * len(head))
         for d in self.docs:
             lines.append(f"{d.name[:34]:34} {d.words:5d} {d.seconds:5.2f}  {d.states.f1:6.2f} {d.people.f1:6.2f} "
                          f"{d.organizations.f1:6.2f} {d.claims.f1:6.2f} {d.attributed.f1:6.2f}  {d.holders.value:6.2f} "
-                         f"{d.about.value:6.2f} {d.modality.value:6.2f}")
+                         f"{d.about.value:6.2f} {d.modality.value:6.2f} {d.structure.value:6.2f}")
         lines.append("-" * len(head))
         lines.append("micro-averaged over all documents:")
         for attr, label in (("states", "states"), ("people", "people"), ("organizations", "organizations"),
@@ -145,6 +146,9 @@ class EvalReport:
                             ("modality", "claim modality")):
             t = self.total(attr)
             lines.append(f"  {label:26} accuracy={t.value:.3f}  ({t.correct}/{t.total} matched claims)")
+        t = self.total("structure")
+        if t.total:
+            lines.append(f"  {'page structure':26} accuracy={t.value:.3f}  ({t.correct}/{t.total} checks)")
         words = sum(d.words for d in self.docs)
         secs = sum(d.seconds for d in self.docs)
         lines.append(f"  extraction time: {secs:.2f}s for {words} words "
@@ -248,6 +252,11 @@ def evaluate_one(gold_path: Path, nlp=None) -> DocEval:
         ent = ents.get(key)
         return ent.name if ent else key
 
+    def holder_ok(key: str, gold_holder: str) -> bool:
+        ent = ents.get(key) if key not in author_keys else None
+        names = [holder_name(key)] + (sorted(ent.alternate_names) if ent else [])
+        return any(norm(n) == norm(gold_holder) or contains_match(gold_holder, n) for n in names)
+
     body_claims = [c for c in result.claims if c.source is TextSource.BODY]
     gold_claims = gold.get("claims", [])
     used: set[int] = set()
@@ -273,7 +282,7 @@ def evaluate_one(gold_path: Path, nlp=None) -> DocEval:
     gold_attr = {i for i, gc in enumerate(gold_claims) if norm(gc["holder"]) != norm(author_name)}
     for gc, pc in pairs:
         h = holder_name(pc.holder_key)
-        ok = norm(h) == norm(gc["holder"]) or contains_match(gc["holder"], h)
+        ok = holder_ok(pc.holder_key, gc["holder"])
         holders.correct += ok
         holders.total += 1
         if not ok:
@@ -300,9 +309,50 @@ def evaluate_one(gold_path: Path, nlp=None) -> DocEval:
             attributed.fp += 1
     attributed.fn = len(gold_attr) - attributed.tp
 
+    structure = _check_structure(page, gold.get("structure"), errors)
     words = len(re.findall(r"\w+", page.body_text))
     return DocEval(gold_path.stem, words, seconds, _prf(gs, ps), _prf(gp, pp), _prf(go, po), claims_prf, attributed,
-                   holders, about, modality, errors)
+                   holders, about, modality, errors, structure)
+
+
+def _check_structure(page: ParsedPage, spec: dict | None, errors: list[str]) -> Accuracy:
+    """Score the parse against a gold "structure" block: byline names, comments (author and
+    minute), number of captions and notes, where the body starts and ends, furniture that must
+    not be in the body and a phrase the author bio must hold."""
+    acc = Accuracy()
+    if not spec:
+        return acc
+
+    def check(ok: bool, what: str) -> None:
+        acc.total += 1
+        acc.correct += bool(ok)
+        if not ok:
+            errors.append(f"parse: {what}")
+
+    pname = lambda raw: norm(normalise_person_name(raw)[0])  # noqa: E731
+    if "byline" in spec:
+        got = [pname(n) for n in page.byline_names]
+        check(sorted(set(got)) == sorted(pname(n) for n in spec["byline"]), f"byline {page.byline_names!r}")
+    if "comments" in spec:
+        got = [(norm(c.author), c.posted.strftime("%Y-%m-%dT%H:%M") if c.posted else None) for c in page.comments]
+        want = [(norm(a), d) for a, d in spec["comments"]]
+        check(len(got) == len(want), f"{len(got)} comments, expected {len(want)}: {got}")
+        for w in want:
+            check(w in got, f"comment {w} not found")
+    if "captions" in spec:
+        check(len(page.captions) == spec["captions"], f"captions {page.captions!r}")
+    if "citations" in spec:
+        check(len(page.footnotes) == spec["citations"], f"{len(page.footnotes)} notes, expected {spec['citations']}")
+    body = page.body_text
+    if "body_first" in spec:
+        check(norm(body).startswith(norm(spec["body_first"])), f"body starts {body[:60]!r}")
+    if "body_last" in spec:
+        check(norm(body).endswith(norm(spec["body_last"])), f"body ends {body[-60:]!r}")
+    for s in spec.get("not_in_body", []):
+        check(s not in body, f"body holds {s!r}")
+    if "bio_contains" in spec:
+        check(any(spec["bio_contains"] in b for b in page.bios), f"no bio with {spec['bio_contains']!r}: {page.bios!r}")
+    return acc
 
 
 def evaluate(gold_dir: Path = DEFAULT_GOLD, nlp=None, only: list[str] | None = None) -> EvalReport:

@@ -462,12 +462,21 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
                         long = cand
                         break
                 else:
-                    continue
+                    # an acronym of the name in another language ("National Intelligence Organisation
+                    # (MIT)", "Federal Security Service (FSB)"): accepted when the long form names an institution
+                    caps = [w for w in words if w[:1].isupper()]
+                    if not (acr.isupper() and 2 <= len(acr) <= 6 and len(caps) >= 2
+                            and any(w.strip(",.") in ORG_WORDS for w in words[1:])):
+                        continue
+                    first_cap = next(k for k, w in enumerate(words) if w[:1].isupper() and w.lower() != "the")
+                    long = " ".join(words[first_cap:])
+                    long_s = long_e - len(long)
             if _overlaps([(h.start, h.end) for h in p.hits if h.kind in (HitKind.STATE, HitKind.ORG)], long_s, long_e):
                 continue  # a state ("United States of America (USA)") or a known organisation
             ent = org_entity(g, long)
             ent.alternate_names.add(acr)
             mention(p, ent, long_s, long_e, "name")
+            p.blocked.append((m.start("acr"), m.end("acr")))  # "(MIT)" is the definition, not another organisation
             acronyms[acr] = ent
     if acronyms:
         acr_re = re.compile(r"(?<![\w(])(" + "|".join(re.escape(a) for a in acronyms) + r")(?![\w)])")
@@ -577,12 +586,16 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
     fulls: dict[str, _PersonCand] = {}  # slug key -> candidate
     blocked_words = set(LANG for LANG in (h.text for p in passes for h in p.hits if h.kind is HitKind.LANGUAGE))
     raw_spans: list[tuple[_TextPass, int, int, str | None, str | None]] = []
+    # one-word names spaCy tags as people somewhere in the document ("Maduro")
+    person_surnames = {e.text for p in passes if p.doc is not None for e in p.doc.ents
+                       if e.label_ == "PERSON" and len(e.text.split()) == 1 and _name_token(e.text)}
 
     for p in passes:
         spans: list[tuple[int, int]] = []
         if p.doc is not None:
             spans += [(e.start_char, e.end_char) for e in p.doc.ents if e.label_ == "PERSON"]
         spans += [(m.start(), m.end()) for m in _TITLE_THEN_NAME.finditer(p.text)]
+        spans += _name_shaped_spans(p, person_surnames)
         for s, e in spans:
             if _overlaps(p.blocked, s, e):
                 continue
@@ -715,6 +728,48 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
 
     # (f) posts from apposition
     _extract_posts(out, passes, g)
+
+
+# Personal roles that set a name off in apposition ("María Corina Machado" after "the opposition
+# candidate,"; "Moussa Faki Mahamat, the AU's top official,").
+_PERSON_ROLES = (r"(?:official|candidate|leader|minister|president|premier|chancellor|adviser|advisor|spokesman|"
+                 r"spokeswoman|spokesperson|envoy|ambassador|chairperson|chairman|chairwoman|chair|chief|secretary|"
+                 r"commander|general|head|director|diplomat|negotiator|mediator|governor|mayor|senator|lawmaker|"
+                 r"MP|deputy|foreign minister|general secretary|secretary-general|founder|ruler|king|queen|emir|"
+                 r"prince|sheikh|activist|dissident|journalist|economist|analyst|scholar|historian|colonel|opponent|"
+                 r"rival|successor|predecessor|counterpart|sister|brother|wife|husband|son|daughter)s?")
+_ROLE_AFTER = re.compile(r"^,\s+(?:the|a|an|his|her|its|their)\s+(?:[\w'’-]+\s+){0,4}" + _PERSON_ROLES + r"\b")
+_ROLE_BEFORE = re.compile(r"\b" + _PERSON_ROLES + r",\s*$")
+_CAP_WORD = r"[" + _UPPER + r"][^\W\d_]+(?:[-'’][^\W\d_]+)*"
+_CAP_SEQ = re.compile(r"(?<![\w'’.-])" + _CAP_WORD + r"(?:\s(?:(?:da|de|do|dos|das|del|della|di|van|von|der|bin|ibn|al|la|le|du)\s)?"
+                      + _CAP_WORD + r"){1,4}(?![\w'’-])")
+# Capitalised function words that open a sentence before a name ("When Luiz …", "Yet Zelensky …").
+_LEADING_NON_NAME = {"when", "yet", "but", "and", "or", "if", "as", "while", "after", "before", "since", "so", "then",
+                     "though", "although", "because", "once", "unless", "until", "whereas", "meanwhile", "still",
+                     "indeed", "however", "moreover", "also", "even", "only", "now", "today", "later", "in", "on",
+                     "at", "for", "from", "with", "by", "to", "of", "under", "over", "like", "unlike", "for",
+                     "according", "that", "this", "these", "those", "the", "a", "an", "his", "her", "their", "its",
+                     "our", "my", "we", "they", "he", "she", "it", "i", "you", "there", "here", "what", "who",
+                     "why", "how", "where", "which", "both", "neither", "either", "not", "no", "nor", "mr", "ms",
+                     "mrs", "dr", "prof", "sir", "president", "minister", "former", "late"}
+
+
+def _name_shaped_spans(p: "_TextPass", surnames: set[str]) -> list[tuple[int, int]]:
+    """Two to four capitalised words that are a person by their context: set off by a personal role
+    in apposition, or ending in a surname the parser tags as a person elsewhere in the document."""
+    out = []
+    for m in _CAP_SEQ.finditer(p.text):
+        toks = m.group(0).split()
+        start = m.start()
+        while toks and toks[0].lower() in _LEADING_NON_NAME:
+            start += len(toks[0]) + 1
+            toks = toks[1:]
+        if len(toks) < 2 or any(t in NOT_NAME_WORDS or t in ORG_WORDS for t in toks):
+            continue
+        if (toks[-1] in surnames or _ROLE_AFTER.match(p.text[m.end():m.end() + 80])
+                or _ROLE_BEFORE.search(p.text[max(0, m.start() - 60):m.start()])):
+            out.append((start, m.end()))
+    return out
 
 
 _KNOWN_RE: list[re.Pattern[str]] = []

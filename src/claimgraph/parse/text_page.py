@@ -277,6 +277,26 @@ COMMENT_ONE_LINE_RE = re.compile(
 )
 COMMENT_MAX_AUTHOR_WORDS = 6
 
+# Caption lines as sites print them ("Photo: Leaders meet in Jakarta."); a credit at their end
+# ("Credit: Reuters", "(Photo: AFP)") is the photographer's, not a caption's, and is cut off.
+CAPTION_LABEL_RE = re.compile(r"^(?:photo|image|picture|pictured|caption|photograph|main image|top image|above)\s*:\s*(?P<text>.+)$",
+                              re.IGNORECASE)
+CAPTION_CREDIT_RE = re.compile(r"\s*(?:[(\[]\s*)?\b(?:photo|image|picture)?\s*(?:credit|courtesy|source)s?\s*:.*$|\s*[(\[]\s*(?:photo|image)\s*:[^)\]]*[)\]]\s*$",
+                               re.IGNORECASE)
+# An author box label on the same line as the bio ("About the author: Jane Doe is …").
+AUTHOR_INLINE_RE = re.compile(r"^(?:about the authors?|author bio(?:graphy)?|about the contributors?|the authors?|"
+                              r"author'?s? note|note on the authors?)\s*:\s*(?P<rest>\S.+)$", re.IGNORECASE)
+# Comment action lines: "Like · Reply", "Reply | Report", "Like Reply".
+COMMENT_ACTIONS_RE = re.compile(r"^(?:(?:like|likes|reply|replies|report|flag|share|quote|permalink|upvote|downvote|"
+                                r"edit|delete|\d+)\s*[·|•/]?\s*)+$", re.IGNORECASE)
+# A comment author line ending in a period: "Anna K.", "J. Morgan.", "Gérard L."
+COMMENT_DOT_AUTHOR_RE = re.compile(r"^(?:[^\W\d_][\w'’-]*\.?\s+){0,3}[^\W\d_][\w'’-]*\.$")
+# A dateline opening a report: "WASHINGTON —", "BRASÍLIA, Brazil —", "LONDON (Reuters) -".
+DATELINE_RE = re.compile(r"^(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?(?:,\s+[^\W\d_][\w.]*(?:\s[^\W\d_][\w.]*)?)?)"
+                         r"(?:\s*\([^()]{1,30}\))?\s*(?:—|–|--|-|:)\s+(?=\S)")
+# Bare note numbers left after the sentence's end when superscripts are flattened ("Moscow.1 Two years").
+FLAT_NOTE_MARK_RE = re.compile(r"(?<=[^\W\d_][.!?\"”’])(?P<n>\d{1,3})(?=\s+[\"“‘]?[A-Z]|\s*$)")
+
 PUBLISHED_LINE_RE = re.compile(r"^(?:published|posted|updated|last updated|date)(?:\s+on)?\s*:?\s*(?P<when>.+)$", re.IGNORECASE)
 
 # Words whose trailing period does not end a sentence.
@@ -402,7 +422,24 @@ def is_boilerplate(line: str) -> bool:
         return True  # separators, bullets, lone symbols
     if len(key.split()) > BOILERPLATE_MAX_WORDS:
         return False
+    if COMMENT_ACTIONS_RE.match(key) and re.search(r"[a-z]", key):
+        return True
     return key in BOILERPLATE_LINES or bool(BOILERPLATE_PREFIX_RE.match(key))
+
+
+def _is_date_line(text: str) -> bool:
+    """A line of dates and reading-time chrome: "Published on 22 April 2024 · 7 min read"."""
+    parts = [p for p in re.split(r"\s*[·|•]\s*", text) if p.strip()]
+    if not parts:
+        return False
+    seen_date = False
+    for part in parts:
+        m = PUBLISHED_LINE_RE.match(part)
+        if match_datetime(part) or (m and match_datetime(m.group("when"))):
+            seen_date = True
+        elif not is_boilerplate(part):
+            return False
+    return seen_date
 
 
 def word_count(text: str) -> int:
@@ -446,12 +483,15 @@ def looks_like_heading(text: str, *, max_words: int = 16) -> bool:
     words = text.split()
     if not words or len(words) > max_words or not text[0].isupper() and not text[0].isdigit():
         return False
-    if text[-1] in ".,;:" or sentence_count(text) > 1:
+    if text[-1] in ".,;:":
         return False
     content = [w for w in words if w[0].isalpha() and w.lower().strip("'’\"“”") not in NAME_STOPWORDS]
     if not content:
         return False
     capitalised = sum(1 for w in content if w[0].isupper())
+    if sentence_count(text) > 1:
+        # "Non-Alignment Is Back. It Looks Different This Time": a title in title case.
+        return len(content) >= 4 and capitalised == len(content)
     if capitalised / len(content) >= 0.6:
         return True
     return len(words) <= 10 and text[-1] not in "!?\"”"
@@ -639,7 +679,9 @@ def _comment_head(units: list[Unit], i: int, in_comments_section: bool) -> tuple
         author = m.group("author").strip(" :,")
         if found and author and word_count(author) <= COMMENT_MAX_AUTHOR_WORDS and (found[1] or m.group("num") or in_comments_section):
             return (int(m.group("num")) if m.group("num") else None), author, found[0], 1
-    if i + 1 >= len(units) or word_count(text) > COMMENT_MAX_AUTHOR_WORDS + 1 or text[-1] in ".!?":
+    if i + 1 >= len(units) or word_count(text) > COMMENT_MAX_AUTHOR_WORDS + 1:
+        return None
+    if text[-1] in ".!?" and not (text[-1] == "." and COMMENT_DOT_AUTHOR_RE.match(text) and word_count(text) <= 4):
         return None
     found = match_datetime(units[i + 1].text)
     if not found:
@@ -650,6 +692,8 @@ def _comment_head(units: list[Unit], i: int, in_comments_section: bool) -> tuple
     if m:
         num, author = int(m.group("num")), m.group("author")
     author = COMMENT_SAYS_RE.sub("", author).strip(" :,")
+    if author.endswith(".") and not re.search(r"(?:^|\s)[^\W\d_]\.$", author):
+        author = author[:-1]  # "J. Morgan." -> "J. Morgan" (but "Anna K." keeps its initial)
     if not author or word_count(author) > COMMENT_MAX_AUTHOR_WORDS or author.lower().startswith("by "):
         return None
     if num is None and not found[1] and not in_comments_section:
@@ -660,9 +704,15 @@ def _comment_head(units: list[Unit], i: int, in_comments_section: bool) -> tuple
 def classify_units(units: list[Unit]) -> None:
     """First pass: the kind each line is on its own (context comes later)."""
     for i, u in enumerate(units):
+        m = AUTHOR_INLINE_RE.match(u.text)
+        if m and bio_subject(m.group("rest")):
+            u.text, u.data["boxed"] = m.group("rest"), True
         key = boilerplate_key(u.text)
         langs = parse_translation_offer(u.text)
-        if langs:
+        cap = CAPTION_LABEL_RE.match(u.text)
+        if cap and word_count(CAPTION_CREDIT_RE.sub("", cap.group("text"))) >= 3:
+            u.kind, u.data["caption"] = "caption", CAPTION_CREDIT_RE.sub("", cap.group("text")).strip()
+        elif langs:
             u.kind, u.data["languages"] = "translation", langs
         elif COMMENTS_HEADING_RE.match(u.text) and word_count(u.text) <= 12:
             u.kind = "comments_label"
@@ -680,7 +730,8 @@ def classify_units(units: list[Unit]) -> None:
             u.kind = "breadcrumb"
         elif FOOTNOTE_RE.match(u.text):
             u.kind = "footnote"
-        elif match_datetime(u.text) or (PUBLISHED_LINE_RE.match(u.text) and match_datetime(PUBLISHED_LINE_RE.match(u.text).group("when"))):
+        elif match_datetime(u.text) or (PUBLISHED_LINE_RE.match(u.text) and match_datetime(PUBLISHED_LINE_RE.match(u.text).group("when"))) \
+                or _is_date_line(u.text):
             u.kind = "date"
         elif parse_byline(u.text):
             u.kind, u.data["names"] = "byline", parse_byline(u.text)
@@ -898,6 +949,8 @@ def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
             continue
         if not run and u.kind in ("paragraph", "bio"):
             return i, split_sentences(u.text)[0], section, False
+        if u.kind in ("date", "byline") and run and all(word_count(units[k].text) <= 4 for k in run):
+            continue  # "Published on …" between the site's name and the title
         if run or u.kind not in ("author_label", "notes_label", "comments_label", "date", "byline"):
             break
     if not run:
@@ -908,6 +961,13 @@ def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
         section = units[run[title_pos - 1]].text
     # Heading-like lines after the title but before any text are kept as body headings.
     return title_index, units[title_index].text, section, True
+
+
+def _is_dateline_place(place: str) -> bool:
+    """'WASHINGTON', 'BRASÍLIA, Brazil', 'NEW YORK': the place name is in capitals."""
+    head = place.split(",")[0].strip(" .")
+    letters = [ch for ch in head if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and word_count(head) <= 4
 
 
 def parse_text_page(text: str) -> ParsedPage:
@@ -971,6 +1031,13 @@ def parse_text_page(text: str) -> ParsedPage:
                 _add_name(byline_names, name)
             continue
         if i < start or u.kind == "used":
+            continue
+        if u.kind == "caption":
+            captions.append(u.data["caption"])
+            continue
+        if u.kind == "bio" and u.data.get("boxed"):
+            boxed_bios.add(i)
+            _add_name(byline_names, u.data["subject"])
             continue
         if u.kind == "author_label":
             j = next_meaningful(i)
@@ -1047,6 +1114,26 @@ def parse_text_page(text: str) -> ParsedPage:
             body_units.append(u)
     while body_units and body_units[-1].kind == "heading":
         body_units.pop().data["drop"] = True
+
+    # A dateline opening the first paragraph ("WASHINGTON —") is not part of the text.
+    first_para = next((u for u in body_units if u.kind == "paragraph"), None)
+    if first_para is not None:
+        m = DATELINE_RE.match(first_para.text)
+        rest = first_para.text[m.end():] if m else ""
+        # the text after a dateline opens a sentence; "NATO — the alliance — …" is an aside, not a dateline
+        if m and _is_dateline_place(m.group("place")) and rest[:1].isupper() \
+                and not re.match(r"^[^.!?]{0,120}\s[—–]\s", rest):
+            first_para.data["dateline"] = m.group("place")
+            first_para.text = first_para.text[m.end():]
+    # Superscript note numbers flattened onto the sentence end ("Moscow.1 Two") become "[1]".
+    if footnotes:
+        top = max(n.number for n in footnotes)
+
+        def _mark(m: re.Match) -> str:
+            return f"[{m.group('n')}]" if 1 <= int(m.group("n")) <= top else m.group(0)
+
+        for u in body_units:
+            u.text = FLAT_NOTE_MARK_RE.sub(_mark, u.text)
 
     blocks: list[Block] = []
     pos = 0
