@@ -15,7 +15,16 @@ states they are about, and their modality.
   conservatives", "progressives", "they"); "according to X"; a clause-initial
   "to X," ("To them, Japan is …"); a passive reporting verb with "by X".
   "they/them" resolve to the most recent group named as a subject; "he/she" to
-  the most recent person; "it" to the most recent state or organisation subject.
+  a person named as a subject earlier in the same sentence ("When Lula returned,
+  he promised …"; "X's successor, Harry Harris, …: he told …"), else the most
+  recent person subject; "it" to the most recent state or organisation subject.
+  "according to a report by X" / "X's estimates" -> X. "officials at <org>" -> the
+  organisation; "officials in/at <capital or seat>" -> its state. Convention: an
+  ORGANIZATION entity of the document holds the claim; a seat of government the
+  gazetteer maps to a state (State Department, Foggy Bottom, Kremlin) is that state.
+  "<subject> criticised/described X as Y" and "accused X of Y" are the subject's;
+  "criticised X for Y" and "X declared that A, and then watched …" (the subject also
+  does something else) are the writer's narration.
 * Group names are built from the noun phrase (demonym + adjectives + noun:
   "South Korean conservatives"); a bare "conservatives" joins the one qualified
   group with the same noun in the document.
@@ -62,8 +71,8 @@ REPORT_VERBS = {
 NON_AGENTIVE = {"explain", "show", "suggest", "indicate", "demonstrate", "prove", "mean", "imply", "reflect",
                 "signal", "highlight", "underline", "underscore", "confirm", "illustrate", "reveal", "find"}
 # Verbs whose content is a prepositional complement ("accuse X of Y", "blame X for Y").
-PREP_CONTENT = {"accuse": "of", "blame": "for", "credit": "with", "condemn": "for", "criticise": "for",
-                "criticize": "for", "warn": "of", "warn_": "against"}
+# ("criticise X for Y" is a report of an act, the writer's: only "criticise X as Y" carries a content.)
+PREP_CONTENT = {"accuse": "of", "blame": "for", "credit": "with", "warn": "of", "warn_": "against"}
 # Verbs whose content is what someone should do ("urge X to …"): normative.
 DIRECTIVE_VERBS = {"urge", "advise", "demand", "press", "implore", "exhort", "call"}
 # Verbs whose xcomp/oprd is a content ("consider it inevitable", "believe X to be").
@@ -72,7 +81,7 @@ XCOMP_VERBS = {"consider", "deem", "find", "believe", "think", "judge", "hold", 
 # Verbs whose content complement may be an object + "as" ("view X as Y").
 AS_VERBS = {"view", "see", "regard", "perceive", "consider", "describe", "characterize", "characterise",
             "portray", "depict", "frame", "treat", "interpret", "cast", "label", "brand", "present", "paint",
-            "dismiss"}
+            "dismiss", "criticise", "criticize", "condemn", "denounce", "decry"}
 GROUP_NOUNS = {
     "conservative", "progressive", "liberal", "leftist", "rightist", "nationalist", "hawk", "dove", "hardliner",
     "hard-liner", "moderate", "reformist", "reformer", "radical", "populist", "realist", "idealist",
@@ -85,6 +94,7 @@ GROUP_NOUNS = {
     "ally", "establishment", "intelligentsia", "hawks", "camp", "faction", "government", "media", "press",
     "people", "population", "youth", "businesses", "business", "industry", "investor", "strategists",
     "many", "some", "others", "most", "few",
+    "senator", "congressman", "congresswoman", "parliamentarian", "negotiator", "insider",
 }
 # Group nouns that need a qualifier to stand as a holder ("Western great powers", not "powers").
 _NEEDS_QUALIFIER = {"power", "ally", "government", "people", "population", "business", "industry", "media",
@@ -582,7 +592,7 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
                 if to.lower_ == "to":
                     for obj in to.children:
                         if obj.dep_ == "pobj":
-                            h = _resolve_np(obj, span, mentions, known, groups, ctx, author)
+                            h = _resolve_np(_report_source(obj), span, mentions, known, groups, ctx, author)
                             if h:
                                 return h
     # 2. clause-initial "To X," (To them, …)
@@ -629,6 +639,8 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
             re.search(r"^[^:]{0,40}:\s+that\b", span.doc.text[v.idx:span.end_char]) is not None)
         hypothetical = any(c.tag_ == "MD" and c.lower_ in ("would", "could", "might", "may", "will", "should", "must")
                            for c in v.children)
+        if subj and has_content and not hypothetical and _narrated_act(v):
+            continue  # "X declared that A, and then watched as B": the writer narrates what X did
         if subj and has_content and not hypothetical:
             h = _resolve_np(subj[0], span, mentions, known, groups, ctx, author)
             if h:
@@ -648,6 +660,31 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
                 if h:
                     return h
     return None
+
+
+# "according to a report by X", "according to X's estimates": the source is X.
+REPORT_NOUNS = {"report", "study", "survey", "estimate", "analysis", "assessment", "paper", "poll", "figure",
+                "data", "statement", "review", "investigation", "calculation", "count", "tally", "research",
+                "briefing", "account", "document", "memo", "note", "readout", "communique", "communiqué",
+                "transcript", "index", "ranking", "database", "audit"}
+
+
+def _report_source(obj: Token) -> Token:
+    """'a report by the Kyiv School of Economics' -> 'School'; 'X's estimates' -> 'X'; otherwise obj."""
+    if obj.lemma_.lower() not in REPORT_NOUNS:
+        return obj
+    for c in obj.children:
+        if c.dep_ == "poss":
+            return c
+    for c in obj.children:
+        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of"):
+            for o in c.children:
+                if o.dep_ == "pobj":
+                    return o
+    for c in obj.children:
+        if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN":
+            return c  # "according to Pentagon estimates"
+    return obj
 
 
 # Verbs whose xcomp reporting verb is the subject's own statement ("likes to say", "went on to argue").
@@ -677,6 +714,22 @@ def _view_introduction(span: Span, mentions, known, groups: "_GroupNamer", ctx: 
     return h.key
 
 
+def _narrated_act(v: Token) -> bool:
+    """The reporting subject also does something else after ', and (then)': a subjectless
+    non-reporting predicate coordinated after a comma (spaCy often hangs it on the content clause)."""
+    doc = v.doc
+    for comp in [v] + [c for c in v.children if c.dep_ == "ccomp" and c.i > v.i]:
+        for x in comp.children:
+            if x.dep_ != "conj" or x.pos_ != "VERB" or x.i <= comp.i or _has_subject(x):
+                continue
+            if x.lemma_.lower() in REPORT_VERBS | AS_VERBS or any(c.dep_ in ("ccomp", "aux", "auxpass") for c in x.children):
+                continue
+            ccs = [c for c in comp.children if c.dep_ == "cc" and comp.i < c.i < x.i and c.i > 0 and doc[c.i - 1].text == ","]
+            if ccs:
+                return True
+    return False
+
+
 def _by_agent(v: Token) -> Token | None:
     for c in v.subtree:
         if c.lower_ == "by" and c.dep_ in ("agent", "prep"):
@@ -703,6 +756,9 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
     if low in _PRONOUN_GROUP:
         return _Holder(ctx.last_group) if ctx.last_group else None
     if low in _PRONOUN_PERSON:
+        same = _person_subject_before(tok, mentions, known, groups)
+        if same:
+            return _Holder(same)
         return _Holder(ctx.last_person) if ctx.last_person else None
     if low in _PRONOUN_THING:
         if ctx.last_thing:
@@ -712,6 +768,20 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
         return _Holder(author) if author else None
     key = _np_entity(tok, mentions, known, groups)
     return _Holder(key) if key else None
+
+
+def _person_subject_before(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNamer") -> str | None:
+    """'When Lula returned …, he promised …' / 'X's successor, Harry Harris, has been blunter: he told …':
+    the last person named as a subject earlier in the pronoun's sentence."""
+    found = None
+    for t in tok.sent:
+        if t.i >= tok.i:
+            break
+        if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in _PRONOUN_PERSON | _PRONOUN_GROUP | _PRONOUN_THING:
+            key = _np_entity(t, mentions, known, groups)
+            if key and key.startswith("person/"):
+                found = key
+    return found
 
 
 def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNamer") -> str | None:
@@ -749,6 +819,17 @@ def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNa
                 for m in inside:
                     if m.start >= c.idx and m.entity_key.startswith("state/") and getattr(m, "how", "metonym") == "metonym":
                         return m.entity_key
+    # "officials at the European Commission", "diplomats at the Foreign Office": the organisation
+    if lemma in GROUP_NOUNS and lemma not in _NEEDS_QUALIFIER and tok.tag_ in ("NNS", "NNPS"):
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("at", "in", "from", "of", "inside", "within"):
+                for o in c.children:
+                    if o.dep_ != "pobj":
+                        continue
+                    for m in inside:
+                        ent = known.get(m.entity_key)
+                        if ent is not None and ent.kind is EntityKind.ORGANIZATION and m.start <= o.idx < m.end:
+                            return ent.key
     # "the Seoul administration", "the South Korean government"
     if lemma in GOVERNMENT_NOUNS:
         for m in inside:
@@ -771,6 +852,8 @@ def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNa
 _TITLE_HEADS = {"President", "Minister", "Secretary", "General", "Chancellor", "Premier", "Leader", "Chairman",
                 "president", "minister", "secretary", "chancellor", "premier", "spokesperson", "spokesman",
                 "ambassador", "envoy", "adviser", "advisor", "king", "queen", "emperor", "director", "chief"}
+# Party names that keep their capital as modifiers ("Republican senators", not "republican senators").
+_PARTY_MODIFIERS = {"republican", "democratic", "democrat", "labour", "tory"}
 _COLLECTIVE = {"left", "right", "public", "military", "opposition", "establishment", "intelligentsia", "media",
                "press", "government", "camp", "faction", "youth", "industry", "business"}
 
@@ -839,7 +922,8 @@ class _GroupNamer:
         if not toks:
             toks = [head]
         words = [t.text for t in toks]
-        if toks[0].lemma_.lower() in GROUP_NOUNS and words[0] not in self.g.demonym_surfaces:
+        if toks[0].lemma_.lower() in GROUP_NOUNS and words[0] not in self.g.demonym_surfaces and not (
+                len(toks) > 1 and toks[0].lower_ in _PARTY_MODIFIERS):
             words[0] = words[0][:1].lower() + words[0][1:]  # "Conservatives take …" -> "conservatives"
         name = " ".join(words)
         country = None
@@ -882,13 +966,18 @@ class _GroupNamer:
 def _about(s: int, e: int, mentions, known: dict[str, Entity]) -> list[str]:
     states: list[str] = []
     others: list[str] = []
-    for m in mentions:
-        if s <= m.start and m.end <= e:
-            ent = known.get(m.entity_key)
-            kind = ent.kind if ent else None
-            target = states if (kind is EntityKind.STATE or m.entity_key.startswith("state/")) else others
-            if m.entity_key not in target:
-                target.append(m.entity_key)
+    inside = [m for m in mentions if s <= m.start and m.end <= e]
+    for m in inside:
+        if getattr(m, "how", "") == "metonym" and any(
+                o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
+                and known.get(o.entity_key) is not None and known[o.entity_key].kind is EntityKind.ORGANIZATION
+                for o in inside):
+            continue  # "Kyiv" inside "Kyiv School of Economics" is not the state
+        ent = known.get(m.entity_key)
+        kind = ent.kind if ent else None
+        target = states if (kind is EntityKind.STATE or m.entity_key.startswith("state/")) else others
+        if m.entity_key not in target:
+            target.append(m.entity_key)
     return states + others
 
 
