@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     write_token: str | None = None
     write_token_file: Path | None = None
     service_allowlist: list[str] = Field(default_factory=lambda: ["https://query.wikidata.org/sparql"])
+    load_allowlist: list[str] = Field(default_factory=list, description="IRIs (or prefixes ending in /) LOAD may fetch")
+    max_body_bytes: int = Field(50_000_000, description="Largest request body the API accepts (413 beyond)")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed cross-origin (default: same origin)")
 
     @property
     def ontology_dir(self) -> Path:

@@ -63,6 +63,11 @@ class OxigraphStore:
         self._write_lock = threading.Lock()
 
     @property
+    def write_lock(self) -> threading.Lock:
+        """Held around every write; the API takes it for SPARQL Update and Graph Store writes."""
+        return self._write_lock
+
+    @property
     def native(self) -> ox.Store:
         """The pyoxigraph Store, for fast paths (query evaluation, bulk loads)."""
         return self._store

@@ -1,11 +1,13 @@
-"""Human-facing pages: a minimal query form (to be replaced by YASGUI) and `/healthz`."""
+"""Human-facing pages that need no editor: the plain query form (the fallback
+for `/` when YASGUI's files are not installed, see ui.py) and `/healthz`."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from ..store import OxigraphStore
 from .app import get_store
+from .html import esc, page
 
 router = APIRouter(tags=["pages"])
 
@@ -16,23 +18,23 @@ GROUP BY ?g
 ORDER BY DESC(?triples)
 LIMIT 20"""
 
-INDEX_HTML = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>ClaimGraph SPARQL</title>
-<style>
- body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
- textarea {{ width: 100%; font-family: ui-monospace, monospace; font-size: 0.95rem; }}
-</style>
-</head>
-<body>
-<h1>ClaimGraph SPARQL endpoint</h1>
+NO_YASGUI = ("The SPARQL editor (YASGUI) is not installed on this server, so this is the plain form. "
+             "To get the editor, install Node.js and run <code>bash scripts/setup_ui.sh</code>.")
+
+
+def fallback_page(examples=()) -> str:
+    """The plain query form; `examples` (ui.Example) become links that fill it."""
+    first = examples[0].query if examples else EXAMPLE_QUERY
+    listed = "".join(
+        f'<li><a href="#" data-query="{esc(e.query)}" onclick="document.querySelector(\'textarea\').value='
+        f'this.dataset.query;return false">{esc(e.name)}</a> {esc(e.title)}</li>' for e in examples)
+    body = f"""<h1>ClaimGraph SPARQL endpoint</h1>
+<p class="muted">{NO_YASGUI}</p>
 <p>SPARQL 1.1 queries at <code>/sparql</code>. The default graph is the union of all named graphs
 (one per source document). <a href="/sparql">Service description</a> ·
 <a href="/docs">API docs</a> · <a href="/healthz">health</a></p>
 <form method="post" action="/sparql" enctype="application/x-www-form-urlencoded">
-<p><textarea name="query" rows="14" spellcheck="false">{EXAMPLE_QUERY}</textarea></p>
+<p><textarea name="query" rows="16" spellcheck="false" style="width:100%;font-family:ui-monospace,monospace">{esc(first)}</textarea></p>
 <p><label>Results as
 <select name="format">
  <option value="json">SPARQL JSON (SELECT/ASK) · JSON-LD (CONSTRUCT)</option>
@@ -44,14 +46,8 @@ INDEX_HTML = f"""<!doctype html>
 </select></label>
 <button type="submit">Run query</button></p>
 </form>
-</body>
-</html>
-"""
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def index() -> HTMLResponse:
-    return HTMLResponse(INDEX_HTML)
+{"<h2>Example questions</h2><ul>" + listed + "</ul>" if listed else ""}"""
+    return page("SPARQL", body)
 
 
 @router.get("/healthz", summary="Liveness and store size")
