@@ -19,13 +19,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# HermiT (through owlready2) needs a Java runtime.
-if ! command -v java >/dev/null 2>&1; then
+# System packages the tests use: Java for HermiT, Chromium for the browser test,
+# docker-compose to validate docker-compose.yml (no Docker engine is needed).
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing a Java runtime for HermiT"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: no Java runtime; the HermiT test will be skipped (install default-jre-headless)" >&2
+    echo "setup: missing ${missing[*]}; the tests that need them will be skipped" >&2
   fi
 fi
 

@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", help="folder of gold annotations (default: tests/gold)")
     p.set_defaults(func=_cmd_eval)
 
+    from .sources_cli import register
+
+    register(sub)  # sources list|add|remove|run, schedule
+
     p = sub.add_parser("check-ontology", help="load the ontology with owlready2 and run HermiT")
     p.set_defaults(func=_cmd_check_ontology)
     return parser

@@ -31,6 +31,8 @@ class SourceDocument:
     language: str | None = None
     publisher: str | None = None
     url: str | None = None  # the page's public URL, if known
+    # What the page states about itself (JSON-LD, OpenGraph, meta tags), for HTML pages.
+    metadata: dict | None = field(default=None, compare=False, hash=False)
 
 
 class SourceError(Exception):

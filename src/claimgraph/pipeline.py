@@ -107,6 +107,10 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
         citations=citations, comments=comments, profiles=authors.profiles,
         language=source.language or "en",
     )
+    if source.metadata:
+        from .parse.html_page import apply_page_metadata
+
+        apply_page_metadata(ex, source.metadata)  # the page's own metadata beats guesses from text
     # The publisher and the authors' organisations come first: their kinds (from the
     # manifest and the bio) are better evidence than a name-based guess in the body.
     for entity in [publisher_entity, *authors.entities, *cited_publishers, *content.entities.values()]:
@@ -179,14 +183,14 @@ def run_graph_ntriples(run: RunContext, summary: RunSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
-def record_run(store: GraphStore, run: RunContext, summary: RunSummary) -> None:
+def record_run(store: GraphStore, run: RunContext, summary: RunSummary, extra_ntriples: str = "") -> None:
     """Write this run's graph, then drop the graphs of runs no document points to any more.
 
     The store keeps the runs that produced current data (so every article's
     run has an end time) and does not grow when the same sources are ingested
     again; the full history of runs stays in Prefect.
     """
-    store.replace_graph(run.iris.run_graph(run.run_id), run_graph_ntriples(run, summary))
+    store.replace_graph(run.iris.run_graph(run.run_id), run_graph_ntriples(run, summary) + extra_ntriples)
     prefix = run.iris.run_graph("")
     stale = store.query(
         f"""SELECT DISTINCT ?g WHERE {{

@@ -84,5 +84,10 @@ GROUP_COUNTRY = CG + "country"
 MENTION_KIND = CG + "mentionKind"
 DOCUMENTS_LOADED = CG + "documentsLoaded"
 DOCUMENTS_FAILED = CG + "documentsFailed"
+DOCUMENTS_NEW = CG + "documentsNew"
+DOCUMENTS_CHANGED = CG + "documentsChanged"
+DOCUMENTS_UNCHANGED = CG + "documentsUnchanged"
+TRIPLES_ADDED = CG + "triplesAdded"
+TRIPLES_REMOVED = CG + "triplesRemoved"
 
 MODALITIES = {m: CG + m.capitalize() for m in ("asserted", "hedged", "predicted", "normative", "conditional")}
