@@ -140,6 +140,17 @@ class Entity:
     country_key: str | None = None  # a group's or post's state ("state/KOR")
     description: str | None = None
 
+    def merge(self, other: "Entity") -> None:
+        """Take what `other` (the same thing, seen again) knows and this one does not."""
+        self.alternate_names |= other.alternate_names
+        if other.name != self.name:
+            self.alternate_names.add(other.name)
+        for attr in ("org_kind", "honorific_prefix", "wikidata", "country_key", "description"):
+            if getattr(self, attr) is None and getattr(other, attr) is not None:
+                setattr(self, attr, getattr(other, attr))
+        self.historical = self.historical or other.historical
+        self.alternate_names.discard(self.name)
+
 
 class TextSource(str, enum.Enum):
     BODY = "body"
@@ -276,13 +287,7 @@ class Extraction:
         if known is None:
             self.entities[entity.key] = entity
             return entity
-        known.alternate_names |= entity.alternate_names
-        if entity.name != known.name:
-            known.alternate_names.add(entity.name)
-        for attr in ("org_kind", "honorific_prefix", "wikidata", "country_key", "description"):
-            if getattr(known, attr) is None and getattr(entity, attr) is not None:
-                setattr(known, attr, getattr(entity, attr))
-        known.alternate_names.discard(known.name)
+        known.merge(entity)
         return known
 
 

@@ -175,14 +175,7 @@ class EntityExtraction:
         if known is None:
             self.entities[entity.key] = entity
             return entity
-        known.alternate_names |= entity.alternate_names
-        if entity.name != known.name:
-            known.alternate_names.add(entity.name)
-        for attr in ("org_kind", "honorific_prefix", "wikidata", "country_key", "description"):
-            if getattr(known, attr) is None and getattr(entity, attr) is not None:
-                setattr(known, attr, getattr(entity, attr))
-        known.historical = known.historical or entity.historical
-        known.alternate_names.discard(known.name)
+        known.merge(entity)
         return known
 
     def body_mentions(self) -> list[Mention]:
