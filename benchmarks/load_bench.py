@@ -3,7 +3,7 @@
 Maps the seed documents once, makes N renamed copies of their graphs (so the
 triples are realistic), then loads them (a) with the load stage, one atomic
 graph replace per document, into a new store and again over it (replacing),
-and (b) with a single `Store.bulk_load` of all of them as N-Quads.
+(b) in batches of documents per transaction (`replace_graphs`), and (c) with a single `Store.bulk_load` of all of them as N-Quads.
 
     .venv/bin/python benchmarks/load_bench.py --copies 200
 """
@@ -60,6 +60,15 @@ def main() -> None:
             store.replace_graph(graph, nt)
         replace = time.perf_counter() - t
         store.close()
+    batched = {}
+    for size in (25, 100):
+        with tempfile.TemporaryDirectory() as d:
+            store = OxigraphStore(Path(d) / "s")
+            t = time.perf_counter()
+            for i in range(0, len(docs), size):
+                store.replace_graphs(docs[i:i + size])
+            batched[f"load stage, batches of {size}, new"] = time.perf_counter() - t
+            store.close()
 
     nquads = "".join(nt.replace(" .\n", f" <{graph}> .\n") for graph, nt in docs)
     with tempfile.TemporaryDirectory() as d:
@@ -72,7 +81,8 @@ def main() -> None:
     print(f"{len(docs)} documents, {triples} triples")
     print(f"{'method':38} {'seconds':>8} {'triples/s':>10} {'vs bulk_load':>12}")
     for name, secs in [("pyoxigraph Store.bulk_load (one call)", bulk),
-                       ("load stage, new graphs", new), ("load stage, replacing graphs", replace)]:
+                       ("load stage, new graphs", new), ("load stage, replacing graphs", replace),
+                       *batched.items()]:
         print(f"{name:38} {secs:8.2f} {triples / secs:10.0f} {secs / bulk:11.2f}x")
 
 
