@@ -246,7 +246,10 @@ class WikidataStandIn:
                 parsed = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
-                params = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+                if (self.headers.get("Content-Type") or "").startswith("application/sparql-query"):
+                    params = {"query": body}  # SPARQL 1.1 Protocol: query via POST directly
+                else:
+                    params = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
                 standin._handle(self, parsed.path, params)
 
             def log_message(self, *args) -> None:
@@ -315,7 +318,11 @@ class WikidataStandIn:
 
     def _answer(self, path: str, params: dict[str, str], ua: str, accept: str):
         json_type = "application/json; charset=utf-8"
-        if not ua or ua.lower().startswith(("python-httpx", "python-requests", "python-urllib", "curl")) or "(" not in ua:
+        # Like WDQS: library defaults and empty agents are refused. The API also wants a
+        # contact "(…)"; the query service takes a product token such as "Oxigraph/0.5.13"
+        # (pyoxigraph's SERVICE client, whose agent cannot be configured).
+        generic = not ua or ua.lower().startswith(("python-httpx", "python-requests", "python-urllib", "curl"))
+        if generic or ("(" not in ua and not (path == "/sparql" and "/" in ua)):
             return 403, b"Please set a user-agent and respect our robot policy.", "text/plain", {}
         failure = self._failure_for(path)
         if failure is not None:
