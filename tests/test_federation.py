@@ -50,3 +50,24 @@ def test_service_to_any_other_address_is_refused(federation):
     r = httpx.post(srv.url, data={"query": query}, timeout=30)
     assert r.status_code == 400 and "refused" in r.text
     assert standin.count() == before
+
+
+def test_enrich_flow_writes_wikidata_facts_into_their_own_graph(tmp_path):
+    """`claimgraph enrich` (a real Prefect flow run) against the stand-in."""
+    from conftest import cli_env, run_cli
+    from claimgraph.store import OxigraphStore
+
+    standin = start_standin()
+    try:
+        make_store(tmp_path / "store", {"http://127.0.0.1:8000/id/graph/doc": LOCAL})
+        env = cli_env(tmp_path, CLAIMGRAPH_WIKIDATA_OFFLINE="false", CLAIMGRAPH_WIKIDATA_SPARQL=standin.sparql_url,
+                      CLAIMGRAPH_WIKIDATA_API=standin.api_url, CLAIMGRAPH_WIKIDATA_CACHE=str(tmp_path / "cache"))
+        result = run_cli(["enrich", "--store", str(tmp_path / "store")], env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        with OxigraphStore(tmp_path / "store", read_only=True) as store:
+            rows = list(store.query(
+                'SELECT ?iso WHERE { GRAPH <http://127.0.0.1:8000/id/graph/wikidata> { '
+                '<http://www.wikidata.org/entity/Q884> <http://www.wikidata.org/prop/direct/P297> ?iso } }'))
+            assert [r["iso"].value for r in rows] == ["KR"]
+    finally:
+        standin.stop()

@@ -74,6 +74,15 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return print_result(result, args.format)
 
 
+def _cmd_enrich(args: argparse.Namespace) -> int:
+    from claimgraph.flows.link import enrich_flow
+
+    settings = get_settings()
+    triples = enrich_flow(store_path=str(args.store or settings.store))
+    print(f"Wikidata graph: {triples} triples")
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     from . import evaluate
 
@@ -111,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", help="query a running server instead of opening the store")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.set_defaults(func=_cmd_query)
+
+    p = sub.add_parser("enrich", help="fetch facts about linked entities from Wikidata into their own graph")
+    p.add_argument("--store")
+    p.set_defaults(func=_cmd_enrich)
 
     p = sub.add_parser("eval", help="score extraction against the gold annotations")
     p.add_argument("--gold", help="folder of gold annotations (default: tests/gold)")
