@@ -152,6 +152,16 @@ class Entity:
         self.alternate_names.discard(self.name)
 
 
+def add_or_merge(entities: dict[str, Entity], entity: Entity) -> Entity:
+    """Put `entity` in `entities` by key, merging into the one already there; returns the stored one."""
+    known = entities.get(entity.key)
+    if known is None:
+        entities[entity.key] = entity
+        return entity
+    known.merge(entity)
+    return known
+
+
 class TextSource(str, enum.Enum):
     BODY = "body"
     CAPTION = "caption"
@@ -283,12 +293,7 @@ class Extraction:
 
     def add_entity(self, entity: Entity) -> Entity:
         """Add or merge an entity by key; returns the stored one."""
-        known = self.entities.get(entity.key)
-        if known is None:
-            self.entities[entity.key] = entity
-            return entity
-        known.merge(entity)
-        return known
+        return add_or_merge(self.entities, entity)
 
 
 # ---------------------------------------------------------------------- load

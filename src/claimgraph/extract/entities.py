@@ -33,7 +33,7 @@ from typing import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..model import Entity, EntityKind, Mention, OrgKind, ParsedPage, Post, TextSource
+from ..model import Entity, EntityKind, Mention, OrgKind, ParsedPage, Post, TextSource, add_or_merge
 from ..resolve import (
     HONORIFICS,
     event_key,
@@ -171,12 +171,7 @@ class EntityExtraction:
     author_keys: set[str] = field(default_factory=set)
 
     def add(self, entity: Entity) -> Entity:
-        known = self.entities.get(entity.key)
-        if known is None:
-            self.entities[entity.key] = entity
-            return entity
-        known.merge(entity)
-        return known
+        return add_or_merge(self.entities, entity)
 
     def body_mentions(self) -> list[Mention]:
         return [m for m in self.mentions if m.source is TextSource.BODY]
