@@ -18,7 +18,7 @@ from claimgraph import pipeline
 from claimgraph.config import Settings, get_settings
 from claimgraph.extract.nlp import load_nlp
 from claimgraph.model import DocumentGraph, DocumentOutcome, Extraction, ParsedPage, RunSummary, SourceDocument, SourceError
-from claimgraph.sources import ManifestEntry, discover_pages, manifest_entry_for, read_source_file
+from claimgraph.sources import ManifestEntry, discover_pages, manifest_entry_for
 from claimgraph.store import GraphStore, OxigraphStore
 
 
@@ -36,8 +36,8 @@ def _transient(task, task_run, state) -> bool:
 # Stage tasks. Inputs that are stores or large objects are not hashable for
 # caching, so these tasks opt out of Prefect's input cache.
 @task(name="read", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient, cache_policy=NO_CACHE)
-def read_task(path: Path, entry: ManifestEntry | None, max_bytes: int) -> SourceDocument:
-    return read_source_file(path, entry, max_bytes=max_bytes)
+def read_task(path: Path, entry: ManifestEntry | None, settings: Settings) -> SourceDocument:
+    return pipeline.read_document(path, entry, settings)
 
 
 @task(name="parse", cache_policy=NO_CACHE)
@@ -75,7 +75,7 @@ def ingest_one(path: Path, store: GraphStore, run: pipeline.RunContext, settings
     source_id = entry.id if entry else path.stem
     started = datetime.now(timezone.utc)
     try:
-        source = read_task(path, entry, settings.max_document_bytes)
+        source = read_task(path, entry, settings)
         page = parse_task(source)
         ex = extract_task(source, page, entry, settings.spacy_model)
         decisions = link_task(ex, linker)

@@ -44,3 +44,26 @@ def test_each_article_points_to_a_finished_run(seed_store):
             "SELECT DISTINCT ?a ?run WHERE { ?a prov:wasGeneratedBy ?run . ?run prov:endedAtTime ?end ; cg:flowRunId ?id }"))
         assert len(rows) == 2
         assert len({r["run"].value for r in rows}) == 1  # both from the last run
+
+
+def test_saved_html_pages_ingest_with_their_own_metadata(tmp_path):
+    """`claimgraph ingest` of a folder of saved HTML: main text via trafilatura, the
+    page's JSON-LD for headline, author and date (plain loop: the flow is covered above)."""
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copy(ROOT / "tests" / "site" / "quad-korea.html", tmp_path / "quad-korea.html")
+    from claimgraph.config import get_settings
+    from claimgraph.pipeline import ingest
+
+    with OxigraphStore(tmp_path / "store") as store:
+        summary = ingest([tmp_path], store, get_settings())
+        assert [o.status for o in summary.outcomes] == ["loaded"]
+        rows = list(store.query(
+            "PREFIX schema: <http://schema.org/> SELECT ?h ?d ?who WHERE { ?a a schema:Article ; "
+            "schema:headline ?h ; schema:datePublished ?d ; schema:author/schema:name ?who }"))
+        assert [(r["h"].value, r["d"].value, r["who"].value) for r in rows] == [
+            ("Seoul Edges Toward the Quad", "2023-05-09", "Mina Park")]
+        body = next(iter(store.query("PREFIX schema: <http://schema.org/> SELECT ?b WHERE { ?a schema:articleBody ?b }")))
+        assert "<" not in body["b"].value  # text, not markup

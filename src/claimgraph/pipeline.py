@@ -63,6 +63,13 @@ def new_run(settings: Settings | None = None, *, flow_run_id: str | None = None)
 # ------------------------------------------------------------------------ stages
 
 
+def read_document(path: Path, entry: ManifestEntry | None, settings: Settings) -> SourceDocument:
+    """Fetch one saved page; an HTML page becomes a text page with its own metadata."""
+    from .parse.html_page import as_text_page
+
+    return as_text_page(read_source_file(path, entry, max_bytes=settings.max_document_bytes))
+
+
 def parse_page(source: SourceDocument) -> ParsedPage:
     from .parse.text_page import parse_text_page
 
@@ -213,7 +220,7 @@ def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Se
     started = time.perf_counter()
     entry = manifest_entry_for(path)
     try:
-        source = read_source_file(path, entry, max_bytes=settings.max_document_bytes)
+        source = read_document(path, entry, settings)
         page = parse_page(source)
         ex = extract_document(source, page, entry, nlp)
         graph = map_document(ex, run, entry, link_document(ex, linker))

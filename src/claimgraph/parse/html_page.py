@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from urllib.parse import urljoin
 
@@ -298,6 +298,15 @@ def render_text_page(blocks: list[tuple[str, str]], meta: PageMetadata) -> str:
         parts.append("About the author" + ("s" if len(bios) > 1 else ""))
         parts.extend(bios)
     return "\n\n".join(parts) + "\n"
+
+
+def as_text_page(source):
+    """A SourceDocument of an HTML page -> the same with its main text as a text page and
+    the page's metadata attached; text pages (and pages already converted) pass through."""
+    if source.media_type != "text/html" or source.metadata is not None:
+        return source
+    text, meta = html_to_text_page(source.text, source.url or source.location)
+    return replace(source, text=text, metadata=meta.as_dict())
 
 
 def html_to_text_page(html: str | bytes, url: str | None = None) -> tuple[str, PageMetadata]:
