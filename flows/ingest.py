@@ -6,6 +6,7 @@ against a real server when PREFECT_API_URL is set.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -72,8 +73,7 @@ def load_task(store: GraphStore, graph: DocumentGraph) -> int:
 
 def ingest_one(path: Path, store: GraphStore, run: pipeline.RunContext, settings: Settings, linker=None) -> DocumentOutcome:
     entry = manifest_entry_for(path)
-    source_id = entry.id if entry else path.stem
-    started = datetime.now(timezone.utc)
+    started = time.perf_counter()
     try:
         source = read_task(path, entry, settings)
         page = parse_task(source)
@@ -82,14 +82,10 @@ def ingest_one(path: Path, store: GraphStore, run: pipeline.RunContext, settings
         graph = map_task(ex, run, entry, decisions)
         validate_task(graph)
         load_task(store, graph)
-    except SourceError as exc:
-        return DocumentOutcome(str(path), source_id, "failed", reason=exc.reason)
-    except pipeline.DocumentRejected as exc:
-        return DocumentOutcome(str(path), source_id, "failed", reason=str(exc))
-    except Exception as exc:  # a bug or store failure must not stop the other documents
-        return DocumentOutcome(str(path), source_id, "failed", reason=f"{type(exc).__name__}: {exc}")
-    seconds = (datetime.now(timezone.utc) - started).total_seconds()
-    return DocumentOutcome(str(path), graph.source_id, "loaded", triples=graph.triple_count, seconds=seconds)
+    except Exception as exc:  # one document's failure never stops the others
+        return pipeline.failed_outcome(path, entry, exc, started)
+    return DocumentOutcome(str(path), graph.source_id, "loaded", triples=graph.triple_count,
+                           seconds=time.perf_counter() - started)
 
 
 @flow(name="claimgraph-ingest", log_prints=False)

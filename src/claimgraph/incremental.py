@@ -464,12 +464,7 @@ def record_source_run(store: GraphStore, run: pipeline.RunContext, report: RunRe
 
 
 def failure(key: str, source_id: str | None, exc: BaseException, started: float) -> DocumentReport:
-    if isinstance(exc, SourceError):
-        reason = exc.reason
-    elif isinstance(exc, pipeline.DocumentRejected):
-        reason = str(exc)
-    else:
-        reason = f"{type(exc).__name__}: {exc}"
+    reason = pipeline.failure_reason(exc)
     return DocumentReport(key, source_id, "failed", reason=reason, seconds=time.perf_counter() - started)
 
 

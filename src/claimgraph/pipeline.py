@@ -214,6 +214,20 @@ def record_run(store: GraphStore, run: RunContext, summary: RunSummary, extra_nt
 # ------------------------------------------------------------------- one document
 
 
+def failure_reason(exc: BaseException) -> str:
+    """What a run summary says about a document that failed."""
+    if isinstance(exc, SourceError):
+        return exc.reason
+    if isinstance(exc, DocumentRejected):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"  # a bug or a store failure: named, and the run goes on
+
+
+def failed_outcome(path: Path, entry: ManifestEntry | None, exc: BaseException, started: float) -> DocumentOutcome:
+    return DocumentOutcome(str(path), entry.id if entry else path.stem, "failed", reason=failure_reason(exc),
+                           seconds=time.perf_counter() - started)
+
+
 def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Settings, nlp=None,
                     linker=None) -> DocumentOutcome:
     """Every stage for one file; failures become an outcome naming the file and the reason."""
@@ -226,12 +240,8 @@ def ingest_document(path: Path, store: GraphStore, run: RunContext, settings: Se
         graph = map_document(ex, run, entry, link_document(ex, linker))
         validate_document_graph(graph)
         load_document_graph(store, graph)
-    except SourceError as exc:
-        return DocumentOutcome(str(path), entry.id if entry else path.stem, "failed", reason=exc.reason,
-                               seconds=time.perf_counter() - started)
-    except DocumentRejected as exc:
-        return DocumentOutcome(str(path), entry.id if entry else path.stem, "failed", reason=str(exc),
-                               seconds=time.perf_counter() - started)
+    except Exception as exc:  # one document's failure never stops the others
+        return failed_outcome(path, entry, exc, started)
     return DocumentOutcome(str(path), graph.source_id, "loaded", triples=graph.triple_count,
                            seconds=time.perf_counter() - started)
 
