@@ -26,6 +26,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerProcess:
+    """A server started as its own process on 127.0.0.1, ready when `health_url` answers 200.
+
+    Used for `claimgraph serve`, uvicorn and `prefect server start`; logs go to `log`."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], log: Path, health_url: str,
+                 *, timeout: float = 60, cwd: Path = ROOT):
+        self.log = log
+        self._log_fh = open(log, "wb")
+        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=self._log_fh, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                self._log_fh.close()
+                raise RuntimeError(f"{cmd[0]} exited with {self.proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(health_url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{cmd[0]} did not answer {health_url} in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log_fh.close()
+
+
 def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -92,43 +127,29 @@ def seed_store(tmp_path_factory) -> IngestedStore:
 @dataclass
 class Server:
     url: str
-    process: subprocess.Popen
+    process: ServerProcess
 
     @property
     def sparql(self) -> str:
         return self.url + "/sparql"
 
 
+def start_claimgraph_server(tmp: Path, *, store: Path | None = None, **env: str) -> tuple[str, ServerProcess]:
+    """`claimgraph serve` (the real command) on a free port of 127.0.0.1."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [str(BIN / "claimgraph"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if store is not None:
+        args += ["--store", str(store)]
+    return url, ServerProcess(args, cli_env(tmp, **env), tmp / "server.log", url + "/healthz")
+
+
 @pytest.fixture(scope="session")
 def server(seed_store, tmp_path_factory) -> Server:
-    """`claimgraph serve` over the seed store, on a free port of 127.0.0.1."""
-    tmp = tmp_path_factory.mktemp("server")
-    port = free_port()
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(
-        [str(BIN / "claimgraph"), "serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(seed_store.path)],
-        env=cli_env(tmp), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {(tmp / 'server.log').read_text()}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"server did not start: {(tmp / 'server.log').read_text()}")
-    yield Server(url, proc)
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """`claimgraph serve` over the seed store."""
+    url, process = start_claimgraph_server(tmp_path_factory.mktemp("server"), store=seed_store.path)
+    yield Server(url, process)
+    process.stop()
 
 
 def select(server: Server, query: str) -> list[dict[str, str]]:

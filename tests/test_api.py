@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ import pytest
 
 from claimgraph.api import sparql
 from claimgraph.store import OxigraphStore
+from conftest import ServerProcess, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -65,46 +65,17 @@ SLOW = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {_V} }} VALUES ?b {{ {_V}
 # ----------------------------------------------------------------------------- servers
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(ServerProcess):
+    """The app under uvicorn with `CLAIMGRAPH_STORE` and any other settings as env."""
 
-
-class Server:
     def __init__(self, store_dir: Path, log: Path, **env: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = self.base + "/sparql"
-        full_env = {**os.environ, "CLAIMGRAPH_STORE": str(store_dir), **env}
-        self.log = log
-        self._log_fh = open(log, "wb")
-        self.proc = subprocess.Popen(
+        super().__init__(
             [sys.executable, "-m", "uvicorn", "--factory", "claimgraph.api.app:app_factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=full_env, stdout=self._log_fh, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"uvicorn did not start in 30 s:\n{log.read_text()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log_fh.close()
+            {**os.environ, "CLAIMGRAPH_STORE": str(store_dir), **env}, log, self.base + "/healthz", timeout=30)
 
 
 def make_store(path: Path, graphs: dict[str, str]) -> int:

@@ -359,31 +359,10 @@ def test_source_run_loads_through_the_graph_store_protocol(gsp, site, tmp_path):
 
 def test_source_run_loads_through_claimgraphs_own_api(site, tmp_path):
     """The same run against `claimgraph serve` with a write token (when the API has /store)."""
-    pytest.importorskip("claimgraph.api.gsp", reason="the API's Graph Store Protocol module is not there yet")
-    import subprocess
-    import sys
-    import time
+    from conftest import start_claimgraph_server
 
-    import httpx
-
-    from conftest import cli_env, free_port
-
-    port = free_port()
-    env = cli_env(tmp_path, CLAIMGRAPH_WRITE_TOKEN="t0ken", CLAIMGRAPH_STORE=str(tmp_path / "apistore"))
-    log = open(tmp_path / "api.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "claimgraph"), "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url, api = start_claimgraph_server(tmp_path, store=tmp_path / "apistore", CLAIMGRAPH_WRITE_TOKEN="t0ken")
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("API did not start: " + (tmp_path / "api.log").read_text())
         site.set_feed(PATHS[:2])
         spec = SourceSpec(name="review", kind="feed", location=site.url + "/feed.xml")
         with RemoteGraphStore(url + "/sparql", url + "/store", "t0ken") as remote:
@@ -393,6 +372,4 @@ def test_source_run_loads_through_claimgraphs_own_api(site, tmp_path):
             assert again.count("unchanged") == 2
             assert len(doc_graphs(remote)) == 2
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+        api.stop()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from claimgraph.store import OxigraphStore
-from conftest import free_port
+from conftest import ServerProcess, free_port
 from test_web_sources import ARTICLES, SiteServer
 
 pytestmark = pytest.mark.slow
@@ -41,27 +41,11 @@ def prefect_server(tmp_path_factory):
                PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2", PREFECT_LOGGING_LEVEL="WARNING",
                PREFECT_UI_ENABLED="false")
     env.pop("PREFECT_API_URL", None)
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     api = f"http://127.0.0.1:{port}/api"
-
-    def healthy():
-        if proc.poll() is not None:
-            pytest.fail("prefect server exited: " + (tmp / "server.log").read_text()[-2000:])
-        try:
-            return httpx.get(api + "/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    _wait(healthy, 120, "the Prefect server", 0.5)
+    server = ServerProcess([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                           env, tmp / "server.log", api + "/health", timeout=120, cwd=tmp)
     yield api, env, tmp
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    server.stop()
 
 
 @pytest.fixture
