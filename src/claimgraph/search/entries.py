@@ -36,6 +36,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from enum import Enum
 
 import pyoxigraph as ox
@@ -163,8 +164,8 @@ def graph_entries(graph_iri: str, triples: Iterable[Triple]) -> IndexedGraph:
     def doc_facets(article: str | None) -> dict:
         if article is None:
             return {"publishers": (), "date": None}
-        date = _DATE_RE.match(one(article, V.SCHEMA + "datePublished"))
-        return {"publishers": tuple(many(article, V.SCHEMA + "publisher")), "date": date.group(1) if date else None}
+        return {"publishers": tuple(many(article, V.SCHEMA + "publisher")),
+                "date": _date(one(article, V.SCHEMA + "datePublished"))}
 
     entries: list[SearchEntry] = []
     claim_states: dict[str, set[str]] = defaultdict(set)
@@ -207,6 +208,15 @@ def stamp_of(entries: Iterable[SearchEntry]) -> str:
         h.update(row.encode())
         h.update(b"\n")
     return "sha256:" + h.hexdigest()
+
+
+def _date(lexical: str) -> str | None:
+    """YYYY-MM-DD of an xsd:date or xsd:dateTime; None for anything that is not a real date."""
+    m = _DATE_RE.match(lexical)
+    try:
+        return date.fromisoformat(m.group(1)).isoformat() if m else None
+    except ValueError:
+        return None
 
 
 def _clean(text: str) -> str:

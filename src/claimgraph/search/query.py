@@ -238,31 +238,6 @@ def _require_positive(node: Node) -> None:
             _require_positive(n)
 
 
-# -- SQLite FTS5 -----------------------------------------------------------------------------
-
-def _fts_string(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def to_fts5(node: Node) -> str:
-    """The FTS5 MATCH expression for a parsed query. Every word is a quoted FTS5 string,
-    so nothing a user typed is read as FTS5 syntax."""
-    if isinstance(node, Word):
-        return _fts_string(node.text) + ("*" if node.prefix else "")
-    if isinstance(node, Phrase):
-        return _fts_string(" ".join(node.words))
-    if isinstance(node, Or):
-        return "(" + " OR ".join(to_fts5(n) for n in node.nodes) + ")"
-    if isinstance(node, And):
-        positive = [to_fts5(n) for n in node.nodes if not isinstance(n, Not)]
-        negative = [to_fts5(n.node) for n in node.nodes if isinstance(n, Not)]
-        expr = "(" + " AND ".join(positive) + ")"
-        for neg in negative:
-            expr = f"({expr} NOT {neg})"
-        return expr
-    raise TypeError(f"not a query node: {node!r}")  # Not is always inside And (checked by the parser)
-
-
 def words_of(node: Node) -> list[Word | Phrase]:
     """The positive words and phrases of a query (what a snippet should show)."""
     if isinstance(node, (Word, Phrase)):
