@@ -58,12 +58,42 @@ def _check_server(server, seed_graphs, expected_cq08) -> None:
         assert "1 passed, 0 failed" in out.stdout, out.stdout + out.stderr
 
 
-def test_oxigraph_server_takes_the_seeds_and_answers(oxigraph_server, seed_graphs, expected_cq08):
+@pytest.fixture(scope="module")
+def seed_stamps(seed_store, tmp_path_factory) -> dict[str, str]:
+    """The search index's stamps of the seed graphs, built from the embedded store."""
+    from claimgraph.search import SearchIndex, reindex
+    from claimgraph.store import OxigraphStore
+
+    with OxigraphStore(seed_store.path, read_only=True) as store, \
+            SearchIndex(tmp_path_factory.mktemp("embedded-index")) as index:
+        reindex(store, index)
+        return index.stamps()
+
+
+def _search_index_agrees(server, seed_stamps, tmp_path) -> None:
+    """`reindex` over the server's SPARQL endpoint (the remote store's `query`) builds the
+    same entries as over the embedded store, graph by graph."""
+    from claimgraph.remote_store import RemoteGraphStore
+    from claimgraph.search import SearchIndex, SearchRequest, reindex
+
+    remote = RemoteGraphStore(server.query_url, server.gsp_url)
+    with SearchIndex(tmp_path / "index") as index:
+        report = reindex(remote, index)
+        assert not report.failed
+        stamps = index.stamps()
+        assert {g: stamps.get(g) for g in seed_stamps} == seed_stamps
+        assert index.search(SearchRequest("rapprochement", kinds=("claim",))).total > 0
+
+
+def test_oxigraph_server_takes_the_seeds_and_answers(oxigraph_server, seed_graphs, expected_cq08, seed_stamps,
+                                                     tmp_path):
     _check_server(oxigraph_server, seed_graphs, expected_cq08)
+    _search_index_agrees(oxigraph_server, seed_stamps, tmp_path)
 
 
-def test_virtuoso_takes_the_seeds_and_answers(virtuoso_server, seed_graphs, expected_cq08):
+def test_virtuoso_takes_the_seeds_and_answers(virtuoso_server, seed_graphs, expected_cq08, seed_stamps, tmp_path):
     _check_server(virtuoso_server, seed_graphs, expected_cq08)
+    _search_index_agrees(virtuoso_server, seed_stamps, tmp_path)
 
 
 def test_virtuoso_writes_need_the_user(virtuoso_server):

@@ -268,7 +268,21 @@ def read_graph_triples(store, graph_iris: list[str]) -> dict[str, list[Triple]]:
     return out
 
 
+def _bound(row, name: str):
+    """A row's value for `name`, or None when unbound (pyoxigraph rows give None,
+    `remote_store.RemoteRow` has no key)."""
+    try:
+        return row[name]
+    except (KeyError, IndexError):
+        return None
+
+
 def list_graphs(store) -> list[str]:
-    """The store's named graphs, through `store.query`."""
-    rows = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-    return sorted(r["g"].value for r in rows if not r["g"].value.startswith("_:"))
+    """The store's named graphs, through `store.query`. `GRAPH ?g { }` names them without
+    reading any triple on Oxigraph; Virtuoso answers it with one unbound row, so then
+    the graphs are read off their triples."""
+    terms = [_bound(r, "g") for r in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
+    if not terms or any(t is None for t in terms):
+        terms = [_bound(r, "g") for r in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
+    return sorted({t.value for t in terms if t is not None and not isinstance(t, ox.BlankNode)
+                   and getattr(t, "type", "uri") == "uri"})

@@ -15,10 +15,11 @@ What is in the index (one Tantivy document each, told apart by `doc`):
 
 - `entry`: a claim or an article of one graph (`graph`, `iri`, `kind`, text
   fields, facets);
-- `entity`: one per entity IRI, merged from every graph that names it (names
-  and states are unions), so an entity named in 3,000 articles is one hit;
-- `source`: one graph's contribution to an entity (stored only), from which
-  the merged `entity` document is rebuilt when a contribution goes away;
+- `entity`: one per entity IRI, merged from every graph that names it, so an
+  entity named in 3,000 articles is one hit; it keeps how many graphs give
+  each of its names, states, labels, descriptions and categories;
+- `source`: one graph's contribution to an entity (stored only): what to
+  subtract from those tallies when that graph is replaced or dropped;
 - `graph`: a graph's stamp (see `entries.stamp_of`), one per indexed graph.
 
 A graph's documents all carry its IRI in `graph`, so replacing a graph is one
@@ -55,6 +56,7 @@ MAX_OFFSET = 10_000
 TITLE_BOOST = 4.0  # a word in a headline or a name counts four times one in a body
 PREFIX_EXPANSION = 64  # a prefix stands for at most this many words (the most frequent)
 SNIPPET_TOKENS = 30
+SNIPPET_SCAN_CHARS = 20_000  # a snippet comes from the start of a long body, where most matches are
 WRITER_HEAP = 50_000_000
 
 STEM, EXACT = "cg_stem", "cg_exact"
@@ -225,7 +227,7 @@ class SearchIndex:
                 old, new_ = before.get(iri, {}), after.get(iri, {})
                 if old == new_:
                     continue  # the usual re-ingest: this graph says the same about the entity
-                merged = self._merge_entity(searcher, iri, old, new_, changes)
+                merged = self._merge_entity(searcher, iri, old, new_)
                 writer.delete_documents_by_query(tv.Query.boolean_query([
                     (tv.Occur.Must, self._term("doc", "entity")), (tv.Occur.Must, self._term("iri", iri))]))
                 if merged is not None:
@@ -239,28 +241,33 @@ class SearchIndex:
         self._pending.clear(changes)
         return written
 
-    def _merge_entity(self, searcher, iri: str, old: dict, new: dict, changes: dict) -> tv.Document | None:
-        """The merged document of an entity after a change of some graphs' contributions.
-        When contributions only grow, the union with the current merged document is
-        exact; when one shrinks or goes, it is rebuilt from every graph's source."""
-        current = self._entity_payload(searcher, iri)
-        additive = current is not None and all(_covers(new.get(g), p) for g, p in old.items())
-        if additive:
-            parts = [current, *new.values()]
-        else:
-            others = {g: p for g, p in self._sources_of_entity(searcher, iri).items() if g not in changes}
-            parts = [*others.values(), *new.values()]
-        if not parts:
-            return None
-        names = list(dict.fromkeys(n for p in parts for n in p["names"]))
-        label = next((p["label"] for p in parts if p["label"]), names[0])
-        merged = {"label": label, "names": names, "text": next((p["text"] for p in parts if p["text"]), ""),
-                  "category": next((p["category"] for p in parts if p["category"]), ""),
-                  "states": sorted({s for p in parts for s in p["states"]})}
-        title = " · ".join(names)
-        return tv.Document(doc="entity", iri=iri, kind=Kind.ENTITY.value, category=merged["category"],
-                           label=merged["label"], title_stem=title, title_exact=title, text_stem=merged["text"],
-                           text_exact=merged["text"], state=merged["states"], payload=json.dumps(merged).encode())
+    def _merge_entity(self, searcher, iri: str, old: dict, new: dict) -> tv.Document | None:
+        """The merged document of an entity after some graphs' contributions changed.
+        It keeps, for each name, state, label, description and category, how many
+        graphs give it, so a contribution is taken out by subtracting it: no other
+        graph's source is read, however many documents name the entity."""
+        tally = self._entity_payload(searcher, iri) or {k: {} for k in _TALLIED}
+        for sign, contributions in ((-1, old.values()), (1, new.values())):
+            for c in contributions:
+                for key, values in _tallied(c).items():
+                    counts = tally[key]
+                    for v in values:
+                        counts[v] = counts.get(v, 0) + sign
+                        if counts[v] <= 0:
+                            del counts[v]
+        if not tally["names"]:
+            return None  # no graph names it any more
+
+        def ranked(key: str) -> list[str]:  # most graphs first, then alphabetical: independent of order
+            return sorted(tally[key], key=lambda v: (-tally[key][v], v))
+
+        names = ranked("names")
+        label = (ranked("labels") or names)[0]
+        text = next(iter(ranked("texts")), "")
+        title = " · ".join([label, *(n for n in names if n != label)])
+        return tv.Document(doc="entity", iri=iri, kind=Kind.ENTITY.value, category=next(iter(ranked("categories")), ""),
+                           label=label, title_stem=title, title_exact=title, text_stem=text, text_exact=text,
+                           state=sorted(tally["states"]), payload=json.dumps(tally).encode())
 
     # -- reading the index's own records ---------------------------------------------------------
 
@@ -277,11 +284,6 @@ class SearchIndex:
         docs = self._all(searcher, tv.Query.boolean_query([
             (tv.Occur.Must, self._term("doc", "source")), (tv.Occur.Must, self._term("graph", graph_iri))]))
         return {d["iri"][0]: json.loads(bytes(d["payload"][0])) for d in docs}
-
-    def _sources_of_entity(self, searcher, iri: str) -> dict[str, dict]:
-        docs = self._all(searcher, tv.Query.boolean_query([
-            (tv.Occur.Must, self._term("doc", "source")), (tv.Occur.Must, self._term("iri", iri))]))
-        return {d["graph"][0]: json.loads(bytes(d["payload"][0])) for d in docs}
 
     def _entity_payload(self, searcher, iri: str) -> dict | None:
         docs = self._all(searcher, tv.Query.boolean_query([
@@ -457,10 +459,15 @@ def _source_payload(e: SearchEntry) -> dict:
             "category": e.category, "states": sorted(e.states)}
 
 
-def _covers(new: dict | None, old: dict) -> bool:
-    """Whether a graph's new contribution keeps all of its old one (so a union stays exact)."""
-    return (new is not None and set(old["names"]) <= set(new["names"]) and set(old["states"]) <= set(new["states"])
-            and old["label"] == new["label"] and old["text"] == new["text"] and old["category"] == new["category"])
+_TALLIED = ("names", "states", "labels", "texts", "categories")
+
+
+def _tallied(contribution: dict) -> dict[str, list[str]]:
+    """What one graph's contribution adds to an entity's tallies."""
+    return {"names": contribution["names"], "states": contribution["states"],
+            "labels": [contribution["label"]] if contribution["label"] else [],
+            "texts": [contribution["text"]] if contribution["text"] else [],
+            "categories": [contribution["category"]] if contribution["category"] else []}
 
 
 def _iso_date(value: str | None, name: str) -> dt.date | None:
@@ -497,9 +504,14 @@ class _Marker:
         return ""
 
     def _one(self, text: str) -> str:
+        text = text[:SNIPPET_SCAN_CHARS]
         tokens = _STEMMER.pre_tokenize(text).tokens
-        marked = [t.text in self.stems or any(_fold(text[t.char_offset_from:t.char_offset_to]).startswith(p)
-                                              for p in self.prefixes) for t in tokens]
+        stems, prefixes = self.stems, tuple(self.prefixes)
+        if prefixes:
+            marked = [t.text in stems or _fold(text[t.char_offset_from:t.char_offset_to]).startswith(prefixes)
+                      for t in tokens]
+        else:
+            marked = [t.text in stems for t in tokens]
         if not any(marked):
             return ""
         n = SNIPPET_TOKENS
