@@ -316,3 +316,20 @@ def test_reindex_repair_and_drift_against_an_oxigraph_store(tmp_path):
         assert drifted(store, ix) == [] and ix.pending() == []
         assert iris(ix.search(SearchRequest("tariffs", kinds=(Kind.CLAIM,)))) == [BASE + "article/d1/claim/1"]
         assert ix.search(SearchRequest("sanctions")).total == 0
+
+
+def test_a_failed_write_leaves_the_index_as_it_was(index):
+    from claimgraph.search import IndexedGraph, SearchEntry
+
+    g, _ = DOCS[0]
+    before = index.search(SearchRequest("export", limit=50))
+    bad = IndexedGraph(g, (SearchEntry(BASE + "article/d1", Kind.ARTICLE, "x", "x", "x", states=(object(),)),),
+                       stamp="sha256:bad")
+    with pytest.raises(Exception):
+        index.replace_graph(bad)
+    assert index.search(SearchRequest("export", limit=50)) == before  # the queued delete of d1 was rolled back
+    g5, nt5 = doc("d5", "Quotas", "Import quotas.", [])
+    IndexUpdater(index).graph_replaced(g5, nt5)  # the writer still works
+    assert index.search(SearchRequest("quotas")).total == 1
+    assert iris(index.search(SearchRequest("export", limit=50))) == iris(before)  # (scores move with the corpus)
+    index.integrity_check()

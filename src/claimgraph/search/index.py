@@ -201,44 +201,51 @@ class SearchIndex:
             return 0
         with self._lock:
             writer = self._get_writer()
-            self._index.reload()
-            searcher = self._index.searcher()
-            written = 0
-            # Entity contributions before and after, per entity IRI and graph.
-            before: dict[str, dict[str, dict]] = {}
-            after: dict[str, dict[str, dict]] = {}
-            for graph_iri, new in changes.items():
-                for iri, payload in self._sources_of_graph(searcher, graph_iri).items():
-                    before.setdefault(iri, {})[graph_iri] = payload
-                writer.delete_documents_by_term("graph", graph_iri)
-                if new is None:
-                    continue
-                for e in new.entries:
-                    if e.kind is Kind.ENTITY:
-                        payload = _source_payload(e)
-                        after.setdefault(e.iri, {})[graph_iri] = payload
-                        writer.add_document(tv.Document(doc="source", graph=graph_iri, iri=e.iri,
-                                                        payload=json.dumps(payload).encode()))
-                    else:
-                        writer.add_document(_entry_document(graph_iri, e))
-                    written += 1
-                writer.add_document(tv.Document(doc="graph", graph=graph_iri, stamp=new.stamp))
-            for iri in sorted(set(before) | set(after)):
-                old, new_ = before.get(iri, {}), after.get(iri, {})
-                if old == new_:
-                    continue  # the usual re-ingest: this graph says the same about the entity
-                merged = self._merge_entity(searcher, iri, old, new_)
-                writer.delete_documents_by_query(tv.Query.boolean_query([
-                    (tv.Occur.Must, self._term("doc", "entity")), (tv.Occur.Must, self._term("iri", iri))]))
-                if merged is not None:
-                    writer.add_document(merged)
             try:
+                written = self._write(writer, changes)
                 writer.commit()
-            except ValueError as exc:
-                writer.rollback()
-                raise SearchIndexError(f"the search index at {self.path} could not commit: {exc}") from exc
+            except BaseException as exc:
+                writer.rollback()  # nothing of a failed batch may ride along with the next commit
+                if isinstance(exc, ValueError):
+                    raise SearchIndexError(f"the search index at {self.path} refused a write: {exc}") from exc
+                raise
             self._index.reload()
         self._pending.clear(changes)
+        return written
+
+    def _write(self, writer: tv.IndexWriter, changes: dict[str, IndexedGraph | None]) -> int:
+        """Queue the deletes and adds of one batch (not committed here)."""
+        self._index.reload()
+        searcher = self._index.searcher()
+        written = 0
+        # Entity contributions before and after, per entity IRI and graph.
+        before: dict[str, dict[str, dict]] = {}
+        after: dict[str, dict[str, dict]] = {}
+        for graph_iri, new in changes.items():
+            for iri, payload in self._sources_of_graph(searcher, graph_iri).items():
+                before.setdefault(iri, {})[graph_iri] = payload
+            writer.delete_documents_by_term("graph", graph_iri)
+            if new is None:
+                continue
+            for e in new.entries:
+                if e.kind is Kind.ENTITY:
+                    payload = _source_payload(e)
+                    after.setdefault(e.iri, {})[graph_iri] = payload
+                    writer.add_document(tv.Document(doc="source", graph=graph_iri, iri=e.iri,
+                                                    payload=json.dumps(payload).encode()))
+                else:
+                    writer.add_document(_entry_document(graph_iri, e))
+                written += 1
+            writer.add_document(tv.Document(doc="graph", graph=graph_iri, stamp=new.stamp))
+        for iri in sorted(set(before) | set(after)):
+            old, new_ = before.get(iri, {}), after.get(iri, {})
+            if old == new_:
+                continue  # the usual re-ingest: this graph says the same about the entity
+            merged = self._merge_entity(searcher, iri, old, new_)
+            writer.delete_documents_by_query(tv.Query.boolean_query([
+                (tv.Occur.Must, self._term("doc", "entity")), (tv.Occur.Must, self._term("iri", iri))]))
+            if merged is not None:
+                writer.add_document(merged)
         return written
 
     def _merge_entity(self, searcher, iri: str, old: dict, new: dict) -> tv.Document | None:
