@@ -220,11 +220,15 @@ def start_virtuoso(folder: Path) -> tuple[SparqlServer, callable]:
     base = f"http://127.0.0.1:{http_port}"
     _wait(proc, log, lambda: _ask_ok(base + "/sparql"), 180, "virtuoso-t")
     dba_password, user, password = "p" + secrets.token_hex(12), "claimgraph", "p" + secrets.token_hex(12)
-    _isql(isql_exe, sql_port, "dba", textwrap.dedent(f"""\
-        DB.DBA.USER_CREATE('{user}', '{password}');
-        GRANT SPARQL_UPDATE TO "{user}";
-        DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 7);
-        SET PASSWORD dba {dba_password};"""))
+    try:
+        _isql(isql_exe, sql_port, "dba", textwrap.dedent(f"""\
+            DB.DBA.USER_CREATE('{user}', '{password}');
+            GRANT SPARQL_UPDATE TO "{user}";
+            DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 7);
+            USER_SET_PASSWORD('dba', '{dba_password}');"""))
+    except BaseException:
+        _stop(proc)  # a server whose setup failed must not outlive the test run
+        raise
     server = SparqlServer("virtuoso", base + "/sparql", base + "/sparql-auth", base + "/sparql-graph-crud-auth",
                           httpx.DigestAuth(user, password), proc, log)
 
