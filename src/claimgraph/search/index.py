@@ -3,15 +3,16 @@
 Why Tantivy and not SQLite FTS5: both were measured answering the same
 requests on the same 10,000 generated articles (benchmarks/search_bench.py,
 figures in the README). Tantivy answered the ranked top 10 with total and
-snippets 11-45x faster at the median (5-11 ms against 61-329 ms) and 15-50x
+snippets 7-45x faster at the median (4-11 ms against 61-329 ms) and 11-53x
 at p99: FTS5 must score every match before it can rank, and a common word
 matches tens of thousands of entries at this size, where Tantivy skips what
 cannot reach the top 10. Its index was 5x smaller (38 MB against 188 MB). FTS5
 replaces one document faster (one SQLite transaction, about 5 ms, against one
 Tantivy commit, about 200 ms) and built the whole index in half the time; the
 load step can batch graphs per commit (`replace_graphs`), and a commit is
-small beside the seconds extraction spends on a document. Both are 100x or
-more faster than the same question as SPARQL `CONTAINS` over all matches.
+small beside the seconds extraction spends on a document. Against the same
+question as SPARQL `CONTAINS` over all matches (what ranking needs), Tantivy
+was 58-202x faster at the median, FTS5 4-24x.
 
 What is in the index (one Tantivy document each, told apart by `doc`):
 
