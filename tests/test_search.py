@@ -333,3 +333,23 @@ def test_a_failed_write_leaves_the_index_as_it_was(index):
     assert index.search(SearchRequest("quotas")).total == 1
     assert iris(index.search(SearchRequest("export", limit=50))) == iris(before)  # (scores move with the corpus)
     index.integrity_check()
+
+
+@pytest.mark.slow
+def test_search_over_the_seeds(seed_store, tmp_path):
+    """The seeds, indexed from the store the real flow built: ranked answers to a few questions."""
+    with OxigraphStore(seed_store.path, read_only=True) as store, SearchIndex(tmp_path / "seeds") as ix:
+        report = reindex(store, ix)
+        assert not report.failed and drifted(store, ix) == []
+        person = ix.search(SearchRequest("Yoon", kinds=(Kind.ENTITY,))).hits[0]
+        assert person.category == "person" and "Yoon Suk" in person.label
+        claims = ix.search(SearchRequest("rapprochement", kinds=(Kind.CLAIM,), limit=5)).hits
+        assert len(claims) >= 3 and all("rapprochement" in h.label.lower() for h in claims)
+        assert [h.score for h in claims] == sorted((h.score for h in claims), reverse=True)
+        korea = ix.search(SearchRequest("South Korea", kinds=(Kind.ENTITY,))).hits[0]
+        assert korea.category == "state"
+        about_china = ix.search(SearchRequest("China", kinds=(Kind.CLAIM,), states=(BASE + "state/CHN",), limit=50))
+        assert about_china.total > 0 and all("china" in h.label.lower() or "chinese" in h.label.lower()
+                                             or "beijing" in h.label.lower() for h in about_china.hits)
+        articles = ix.search(SearchRequest('"South Korea" Japan', kinds=(Kind.ARTICLE,))).hits
+        assert {h.graph for h in articles} == {g for g in store.named_graphs() if "/graph/0" in g}
