@@ -32,6 +32,10 @@ Virtuoso Open Source 7.2 (Debian `virtuoso-opensource-7-bin`: the server and
   - Graph Store: `PUT ?graph=<g>` with N-Triples or Turtle replaces a graph
     (201), `DELETE` drops it (200), `GET` returns N-Triples with `\\uXXXX`
     escapes; N-Quads are refused (500), so graphs go one request each;
+  - a `PUT` is *not* all or nothing: a body with a syntax error on line 5,001
+    answered 500 and left the graph holding the 5,000 new triples before it
+    (the old ones gone). The backend must send only N-Triples it has parsed
+    itself, and treat a failed write as "graph unknown" (re-send it);
   - `SELECT ?g WHERE { GRAPH ?g { } }` does not list graphs (one empty row);
     `GRAPH ?g { ?s ?p ?o }` does.
   The DBA password is replaced by a random one as soon as the server is up.

@@ -353,3 +353,17 @@ def test_search_over_the_seeds(seed_store, tmp_path):
                                              or "beijing" in h.label.lower() for h in about_china.hits)
         articles = ix.search(SearchRequest('"South Korea" Japan', kinds=(Kind.ARTICLE,))).hits
         assert {h.graph for h in articles} == {g for g in store.named_graphs() if "/graph/0" in g}
+
+
+def test_one_writer_at_a_time_and_clear_errors(index, tmp_path):
+    from claimgraph.search import SearchIndexError
+
+    second = SearchIndex(tmp_path / "search")
+    try:
+        with pytest.raises(SearchIndexError, match="cannot write"):
+            second.delete_graph(DOCS[0][0])
+        assert second.search(SearchRequest("export")).total > 0  # reading is fine
+    finally:
+        second.close()
+    with pytest.raises(SearchIndexError, match="no search index"):
+        SearchIndex(tmp_path / "missing", read_only=True)
