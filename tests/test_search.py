@@ -367,3 +367,11 @@ def test_one_writer_at_a_time_and_clear_errors(index, tmp_path):
         second.close()
     with pytest.raises(SearchIndexError, match="no search index"):
         SearchIndex(tmp_path / "missing", read_only=True)
+
+
+def test_an_article_without_a_headline_is_still_found(tmp_path):
+    g, nt = doc("h1", "", "A long body about maritime patrols in the strait, and more words after it.", [])
+    with SearchIndex(tmp_path / "h") as ix:
+        IndexUpdater(ix).graph_replaced(g, nt)
+        [hit] = ix.search(SearchRequest("patrols", kinds=(Kind.ARTICLE,))).hits
+        assert hit.label.startswith("A long body about maritime patrols")

@@ -13,7 +13,7 @@ Three kinds of entry, each with the IRI a user opens and the facets filters use:
 | kind    | from                                    | title                   | text                 |
 | ------- | --------------------------------------- | ----------------------- | -------------------- |
 | claim   | `schema:Claim` with `schema:text`       | (none)                  | the claim            |
-| article | `schema:Article` with `schema:headline` | headline                | abstract + body      |
+| article | `schema:Article` with a headline or body | headline              | abstract + body      |
 | entity  | people, organizations, states, places, events, opinion groups with a name or label | name + alternate names and labels | description |
 
 Facets: `state` (claim: the states it is about; article: the states it
@@ -149,7 +149,8 @@ def graph_entries(graph_iri: str, triples: Iterable[Triple]) -> IndexedGraph:
             return {iri}
         return {c for c in many(iri, V.GROUP_COUNTRY) if c in states}
 
-    articles = sorted(s for s, ts in types.items() if V.ARTICLE in ts and (s, V.SCHEMA + "headline") in values)
+    articles = sorted(s for s, ts in types.items() if V.ARTICLE in ts and (
+        (s, V.SCHEMA + "headline") in values or (s, V.SCHEMA + "articleBody") in values))
     comment_article = {c: a for a in articles for c in many(a, V.SCHEMA + "comment")}
     claims = sorted(s for s, ts in types.items() if V.CLAIM in ts and (s, V.SCHEMA + "text") in values)
 
@@ -183,7 +184,7 @@ def graph_entries(graph_iri: str, triples: Iterable[Triple]) -> IndexedGraph:
         headline = one(a, V.SCHEMA + "headline")
         body = "\n\n".join(x for x in (one(a, V.SCHEMA + "abstract"), one(a, V.SCHEMA + "articleBody")) if x)
         entries.append(SearchEntry(
-            iri=a, kind=Kind.ARTICLE, label=headline, title=headline, text=body,
+            iri=a, kind=Kind.ARTICLE, label=headline or _shorten(body), title=headline, text=body,
             states=tuple(sorted(mentioned | claim_states[a])),
             authors=tuple(many(a, V.SCHEMA + "author")), **doc_facets(a)))
     doc = articles[0] if len(articles) == 1 else None
@@ -217,6 +218,10 @@ def _date(lexical: str) -> str | None:
         return date.fromisoformat(m.group(1)).isoformat() if m else None
     except ValueError:
         return None
+
+
+def _shorten(text: str, chars: int = 120) -> str:
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + "…"
 
 
 def _clean(text: str) -> str:
