@@ -115,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from claimgraph.config import get_settings
     from claimgraph.extract.nlp import load_nlp
-    from claimgraph.incremental import FetchState, fetch_state_path, run_source
-    from claimgraph.registry import SourceSpec
-    from claimgraph.store import OxigraphStore
-    from claimgraph.web import FetchConfig
+    from claimgraph.sources.incremental import FetchState, fetch_state_path, run_source
+    from claimgraph.sources.registry import SourceSpec
+    from claimgraph.stores import OxigraphStore
+    from claimgraph.sources.http import FetchConfig
 
     pages = generate_pages(args.pages)
     site = Site(pages)

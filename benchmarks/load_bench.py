@@ -20,7 +20,7 @@ from claimgraph.config import get_settings
 from claimgraph.extract.nlp import load_nlp
 from claimgraph import pipeline
 from claimgraph.sources import discover_pages, manifest_entry_for, read_source_file
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

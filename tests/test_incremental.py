@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.incremental import FetchState, fetch_state_path, run_source
-from claimgraph.registry import SourceSpec
-from claimgraph.remote_store import RemoteGraphStore
-from claimgraph.store import OxigraphStore, StoreError
-from claimgraph.web import FetchConfig
+from claimgraph.sources.incremental import FetchState, fetch_state_path, run_source
+from claimgraph.sources.registry import SourceSpec
+from claimgraph.stores.remote import RemoteGraphStore
+from claimgraph.stores import OxigraphStore, StoreError
+from claimgraph.sources.http import FetchConfig
 from test_web_sources import ARTICLES, SITE, Route, SiteServer
 
 CG = "https://w3id.org/claimgraph/ontology#"

@@ -12,7 +12,7 @@ import pytest
 
 from claimgraph.api import linked_data as ld
 from claimgraph.api import void
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 from test_api import Server, make_store
 
 pytestmark = pytest.mark.slow

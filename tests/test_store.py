@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 
 A = '<http://ex/a> <http://ex/p> "one" .\n<http://ex/a> <http://ex/p> "two" .\n'
 B = '<http://ex/b> <http://ex/p> "three" .\n'
