@@ -203,16 +203,45 @@ class OxigraphStore:
 
         functions = {ox.NamedNode(_FN + name): part(name) for name in ("subject", "predicate", "object", "graph_name")}
         bind = " ".join(f"BIND(<{_FN}{name}>(?i) AS ?{var})"
-                        for name, var in (("subject", "s"), ("predicate", "p"), ("object", "o"), ("graph_name", "g")))
+                        for name, var in (("subject", "s"), ("predicate", "p"), ("object", "o")))
+        bind_g = f"BIND(<{_FN}graph_name>(?i) AS ?g)"
+        default = [i for i, q in enumerate(rows) if isinstance(q.graph_name, ox.DefaultGraph)]
+        in_default = set(default)
 
-        def values(lo: int, hi: int) -> str:
-            return " ".join(map(str, range(lo, hi)))
+        def values(indexes) -> str:
+            return " ".join(map(str, indexes))
 
-        self._store.update(
-            f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?i {{ {values(0, len(removed))} }} {bind} }} ;\n"
-            f"INSERT {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?i {{ {values(len(removed), len(rows))} }} {bind} }}",
-            custom_functions=functions,
-        )
+        n = len(removed)
+        named_del = [i for i in range(n) if i not in in_default]
+        named_ins = [i for i in range(n, len(rows)) if i not in in_default]
+        parts = [
+            f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?i {{ {values(named_del)} }} {bind} {bind_g} }}",
+            f"INSERT {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?i {{ {values(named_ins)} }} {bind} {bind_g} }}",
+        ]
+        if default:  # the store's own default graph (Graph Store `?default`)
+            parts += [
+                f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?i {{ {values(i for i in default if i < n)} }} {bind} }}",
+                f"INSERT {{ ?s ?p ?o }} WHERE {{ VALUES ?i {{ {values(i for i in default if i >= n)} }} {bind} }}",
+            ]
+        self._store.update(" ;\n".join(parts), custom_functions=functions)
+
+    def replace_default_graph(self, content: GraphContent) -> LoadResult:
+        """The store's own default graph becomes `content` (triples), all or nothing."""
+        new = {ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+               for t in (ox.parse(content, format=ox.RdfFormat.N_TRIPLES) if isinstance(content, (str, bytes))
+                         else content)}
+        with self._write_lock:
+            old = set(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            gone, came = old - new, new - old
+            if gone or came:
+                self._apply_difference(list(gone), list(came))
+                self.changed(other=True)
+        return LoadResult("", "", len(old), len(new), added=len(came), removed=len(gone))
+
+    def clear_default_graph(self) -> None:
+        with self._write_lock:
+            self._store.clear_graph(ox.DefaultGraph())
+            self.changed(other=True)
 
     def drop_graph(self, graph_iri: str) -> None:
         node = ox.NamedNode(graph_iri)  # checked: the IRI is never pasted into text unchecked
