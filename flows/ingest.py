@@ -58,13 +58,16 @@ def is_transient(fetched: FetchedDocument) -> bool:
 
 
 def process_batch(fetch: Callable[[], list[FetchedDocument]], run: RunContext,
-                  defaults: SourceDefaults | None = None) -> list[DocumentOutcome]:
+                  defaults: SourceDefaults | None = None, retries: int = FETCH_RETRIES) -> list[DocumentOutcome]:
     """Fetch a few documents, then process them; raise TransientFetch (to be retried) while
-    tries remain and some fetch failed transiently."""
+    tries remain (`retries`: the task's own) and some fetch failed transiently."""
     fetched = fetch()
     transient = [f for f in fetched if is_transient(f)]
-    if transient and this_task_run.run_count <= FETCH_RETRIES:
+    if transient and this_task_run.run_count <= retries:
         raise TransientFetch(f"{transient[0].location}: {transient[0].error}")
+    for f in transient:  # out of tries: the report says so
+        if hasattr(f.error, "reason") and "tries)" not in f.error.reason:
+            f.error.reason += f" (after {this_task_run.run_count} tries)"
     settings = get_settings()
     return [pipeline.process_document(f, run, nlp=pipeline.shared_nlp(settings), linker=pipeline.shared_linker(),
                                       defaults=defaults) for f in fetched]

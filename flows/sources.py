@@ -79,7 +79,7 @@ def discover_task(spec: SourceSpec, config: FetchConfig, state: FetchState) -> l
 @task(name="process", retries=FETCH_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       retry_jitter_factor=0.2, retry_condition_fn=_fetch_may_pass, cache_policy=NO_CACHE)
 def process_web_task(work: list[tuple[Candidate, Validators | None]], config: FetchConfig, max_bytes: int,
-                     spec: SourceSpec, known: dict[str, str], run: pipeline.RunContext) -> list:
+                     spec: SourceSpec, known: dict[str, str], run: pipeline.RunContext, retries: int) -> list:
     """Fetch a few documents (conditionally), then process the new and changed ones. Returns, per
     document, ("unchanged", Fetched) or (status, DocumentOutcome) with status new/changed/failed."""
     fetched: dict[str, object] = {}
@@ -99,7 +99,7 @@ def process_web_task(work: list[tuple[Candidate, Validators | None]], config: Fe
                 out.append(f.for_pipeline())
         return out
 
-    outcomes = {o.location: o for o in process_batch(fetch_all, run, spec.defaults)}
+    outcomes = {o.location: o for o in process_batch(fetch_all, run, spec.defaults, retries)}
     results = []
     for c, _ in work:
         f = fetched[c.key]
@@ -109,6 +109,13 @@ def process_web_task(work: list[tuple[Candidate, Validators | None]], config: Fe
         else:
             results.append(("unchanged", None, f))
     return results
+
+
+def _tried(exc: BaseException, retries: int) -> BaseException:
+    """A transient failure was retried by Prefect until its retries ran out: say so."""
+    if isinstance(exc, FetchError) and exc.transient and retries and "tries)" not in exc.reason:
+        exc.reason += f" (after {retries + 1} tries)"
+    return exc
 
 
 def _fetch_tags(batch: list[tuple[Candidate, object]]) -> list[str]:
@@ -140,16 +147,17 @@ def source_flow(source: str, registry: str | None = None, store_path: str | None
         try:
             candidates = discover_task.with_options(retries=reg.fetch.retries)(spec, config, state)
         except Exception as exc:
-            report.documents.append(incremental.failure(spec.location, None, exc, time.perf_counter()))
+            report.documents.append(incremental.failure(spec.location, None, _tried(exc, reg.fetch.retries),
+                                                        time.perf_counter()))
             candidates = []
         work = [(c, state.validators_for(c.key, known.get(run.iris.graph(c.source_id)))) for c in candidates]
         submitted = []
         status_of: dict[str, tuple[str, object]] = {}
+        process = process_web_task.with_options(retries=reg.fetch.retries)
         for batch in chunks(work, settings.flow_task_documents):
             with tags(*_fetch_tags(batch)):
-                submitted.append(([c.key for c, _ in batch],
-                                  _Results(process_web_task.submit(batch, config, settings.max_document_bytes, spec,
-                                                                   known, run), status_of, report, known, run, state)))
+                future = process.submit(batch, config, settings.max_document_bytes, spec, known, run, reg.fetch.retries)
+                submitted.append(([c.key for c, _ in batch], _Results(future, status_of, report, known, run, state)))
 
         def done(outcome) -> None:
             status, fetched = status_of.get(outcome.location, ("failed", None))
