@@ -178,15 +178,15 @@ def short(term) -> str:
 
     if term is None:
         return "-"
+    if isinstance(term, (rdflib.Literal, ox.Literal)):  # before str: an rdflib Literal is a str
+        text = term.value if isinstance(term, ox.Literal) else str(term)
+        return repr(text if len(text) <= 60 else text[:57] + "...")
     if isinstance(term, (str, rdflib.URIRef, ox.NamedNode)):
         iri = term.value if isinstance(term, ox.NamedNode) else str(term)
         for prefix, ns in PREFIXES.items():
             if iri.startswith(ns) and len(iri) > len(ns):
                 return f"{prefix}:{iri[len(ns):]}"
         return f"<{iri}>"
-    if isinstance(term, (rdflib.Literal, ox.Literal)):
-        text = term.value if isinstance(term, ox.Literal) else str(term)
-        return repr(text if len(text) <= 60 else text[:57] + "...")
     return "[]" if isinstance(term, (rdflib.BNode, ox.BlankNode)) else str(term)
 
 

@@ -72,6 +72,15 @@ def as_quads(graph_iri: str, content: GraphContent) -> list[ox.Quad]:
     return out
 
 
+def canonical(quads: Sequence[ox.Quad]) -> set[ox.Quad]:
+    """The quads as the store will hold them. Oxigraph stores literals in canonical form
+    ("0.800"^^xsd:decimal as "0.8", xsd:nonNegativeInteger as xsd:integer), so new content
+    is compared with old in that form, or every such triple would look changed."""
+    scratch = ox.Store()  # in memory
+    scratch.extend(quads)
+    return set(scratch)
+
+
 class OxigraphStore:
     """Embedded Oxigraph on disk (or in memory with `path=None`).
 
@@ -166,7 +175,7 @@ class OxigraphStore:
                     results[g] = LoadResult("", g, 0, n, added=n, removed=0)
                     continue
                 old = set(self._store.quads_for_pattern(None, None, None, node))
-                new = set(quads)
+                new = canonical(quads)
                 gone, came = old - new, new - old
                 removed.extend(gone)
                 added.extend(came)
