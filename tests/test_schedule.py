@@ -128,7 +128,8 @@ def test_stage_tasks_run_on_a_local_dask_cluster(prefect_server, site, tmp_path)
     site.set_feed(PATHS)
     registry = tmp_path / "sources.yaml"
     registry.write_text(f"sources:\n  - name: review\n    kind: feed\n    location: {site.url}/feed.xml\n")
-    env = dict(server_env, PREFECT_API_URL=api, PREFECT_LOGGING_LEVEL="INFO", PREFECT_HOME=str(tmp_path / "home"))
+    env = dict(server_env, PREFECT_API_URL=api, PREFECT_LOGGING_LEVEL="INFO", PREFECT_HOME=str(tmp_path / "home"),
+               CLAIMGRAPH_FLOW_TASK_DOCUMENTS="1")  # one process task per document: four tasks for two workers
     result = subprocess.run(
         [sys.executable, "-m", "claimgraph.cli.sources", "sources", "--registry", str(registry), "run", "review",
          "--store", str(tmp_path / "store"), "--dask", "local:2"],
@@ -138,7 +139,7 @@ def test_stage_tasks_run_on_a_local_dask_cluster(prefect_server, site, tmp_path)
     assert "4 new, 0 changed, 0 unchanged, 0 failed" in out
     assert "PrefectDaskClient" in out  # the stage tasks went through Dask ...
     assert out.count("distributed.scheduler - Register worker addr") == 2  # ... on a cluster of two workers
-    runs = _api(api, "/task_runs/filter", {"task_runs": {"name": {"like_": "extract"}}})
+    runs = _api(api, "/task_runs/filter", {"task_runs": {"name": {"like_": "process"}}})
     assert len(runs) >= 4
     with OxigraphStore(tmp_path / "store", read_only=True) as s:
         assert len([g for g in s.named_graphs() if "/graph/" in g and "/graph/run/" not in g]) == 4
