@@ -37,7 +37,8 @@ from .base import StoreError
 # Oxigraph's bulk loader writes (and atomically ingests) its files every 1,000,000 quads;
 # a batch above this is split between documents, never inside one.
 BULK_ATOMIC_QUADS = 900_000
-_FN = "urn:claimgraph:fn:"  # names of the custom functions the diff update calls
+_FN = "urn:claimgraph:fn:"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"  # names of the custom functions the diff update calls
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,18 @@ def canonical(quads: Sequence[ox.Quad]) -> set[ox.Quad]:
     """The quads as the store will hold them. Oxigraph stores literals in canonical form
     ("0.800"^^xsd:decimal as "0.8", xsd:nonNegativeInteger as xsd:integer), so new content
     is compared with old in that form, or every such triple would look changed."""
-    scratch = ox.Store()  # in memory
-    scratch.extend(quads)
-    return set(scratch)
+    out, typed = set(), []
+    for q in quads:
+        o = q.object
+        if isinstance(o, ox.Literal) and o.language is None and o.datatype.value != _XSD_STRING:
+            typed.append(q)  # numbers, dates, booleans: the ones the store may write differently
+        else:
+            out.add(q)
+    if typed:
+        scratch = ox.Store()  # in memory: Oxigraph's own canonical form, whatever it is
+        scratch.extend(typed)
+        out.update(scratch)
+    return out
 
 
 class OxigraphStore:
