@@ -1,9 +1,11 @@
 """Prefect, quietly: what the CLI sets before it imports Prefect for a flow run.
 
 Only defaults: a variable the user set wins. Prefect's own telemetry is off
-(its failures printed tracebacks on machines without internet), and its
-INFO chatter (flow and task run names, state changes) is left out, so a run
-prints the run summary; warnings and errors still show.
+(its failures printed tracebacks on machines without internet), the
+temporary server runs without automations (whose SQLite races printed
+"database is locked" tracebacks), and Prefect's INFO chatter (flow and task
+run names, state changes) is left out, so a run prints the run summary;
+warnings and errors still show.
 """
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ DEFAULTS = {
     "PREFECT_UI_ENABLED": "false",  # the temporary server needs no UI
     # Prefect waits 20 s for its temporary server; a busy or first-run machine needs longer.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # Automations (triggers and their actions) are for a real server; in the temporary one their
+    # periodic checks race the run for SQLite and print "database is locked" tracebacks
+    # (PrefectHQ/prefect#15170, #18934). The run's own records do not need them.
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
 }
 
 
