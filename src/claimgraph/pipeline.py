@@ -52,8 +52,10 @@ from .resolve import organization_key, organization_name
 from .sources.files import ManifestEntry
 from .validate import DocumentRejected, validate_graph
 
-__all__ = ["DocumentRejected", "FetchedDocument", "LoadObserver", "RunContext", "SourceDefaults", "ingest",
-           "ingest_documents", "load_documents", "new_run", "process_document", "record_run"]
+__all__ = ["DocumentRejected", "FetchedDocument", "LoadObserver", "RunContext", "SourceDefaults", "extract_document",
+           "failure_reason", "ingest", "ingest_documents", "link_document", "load_documents", "load_ontology",
+           "map_document", "new_run", "parse_page", "prepare_document", "process_document", "record_run",
+           "run_graph_triples", "shared_linker", "shared_nlp", "validate_document_graph", "wikidata_client"]
 
 
 @dataclass(frozen=True)
@@ -471,14 +473,3 @@ def ingest(paths: list[Path], store, settings: Settings | None = None, *,
     summary.ended_at = datetime.now(timezone.utc)
     record_run(store, run, summary)
     return summary
-
-
-def failed_outcome(location: str, source_id: str | None, exc: BaseException, started: float,
-                   stage: str | None = None) -> DocumentOutcome:
-    return DocumentOutcome(location, source_id, "failed", reason=failure_reason(exc), stage=stage,
-                           seconds=time.perf_counter() - started)
-
-
-__all__ += ["failure_reason", "failed_outcome", "shared_linker", "shared_nlp", "wikidata_client",
-            "parse_page", "extract_document", "link_document", "map_document", "prepare_document",
-            "validate_document_graph", "load_ontology", "run_graph_triples"]
