@@ -79,6 +79,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         os.environ["CLAIMGRAPH_PORT"] = str(args.port)
     get_settings.cache_clear()
     settings = get_settings()
+    from ..stores.presence import running_server
+
+    already = running_server(settings.store)
+    if already:
+        say(f"the server at {already} already serves {settings.store}")
+        return 2
     probe = WriterLock(settings.store)
     if not probe.acquire(wait=False):
         say(f"an ingest is writing to {settings.store}; start the server when it has finished "
