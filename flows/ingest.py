@@ -80,9 +80,14 @@ def process_files_task(paths: list[str], run: RunContext) -> list[DocumentOutcom
     return process_batch(lambda: [fetch_file(Path(p), max_bytes=max_bytes) for p in paths], run)
 
 
-@task(name="load", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+LOAD_RETRIES = 2
+
+
+@task(name="load", retries=LOAD_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def load_task(store, outcomes: list[DocumentOutcome], run: RunContext) -> list[DocumentOutcome]:
-    return pipeline.load_documents(store, outcomes, run)
+    """Load a batch; while tries remain a store failure fails the task (Prefect retries the
+    batch), on the last try each document is tried alone and a failure is its outcome."""
+    return pipeline.load_documents(store, outcomes, run, isolate=this_task_run.run_count > LOAD_RETRIES)
 
 
 def task_runner_from_settings():

@@ -313,12 +313,13 @@ class LoadObserver(Protocol):
 
 
 def load_documents(store, outcomes: Sequence[DocumentOutcome], run: RunContext | None = None,
-                   observers: Sequence[LoadObserver] = ()) -> list[DocumentOutcome]:
+                   observers: Sequence[LoadObserver] = (), *, isolate: bool = True) -> list[DocumentOutcome]:
     """Write the built documents of `outcomes` in one batch (`store.replace_graphs`: each
     document's graph all or nothing) and mark them loaded. If the batch fails, each document
-    is tried alone, so a store error costs only the document it belongs to. The load time is
-    shared out over the batch's documents. Observers hear about the loaded ones; the graphs
-    are then released (a long run keeps only the outcomes)."""
+    is tried alone (`isolate`; a caller that retries the whole batch first passes False and
+    gets the exception), so a store error costs only the document it belongs to. The load
+    time is shared out over the batch's documents. Observers hear about the loaded ones; the
+    graphs are then released (a long run keeps only the outcomes)."""
     built = [o for o in outcomes if o.status == "built" and o.graph is not None]
     if not built:
         return list(outcomes)
@@ -327,6 +328,8 @@ def load_documents(store, outcomes: Sequence[DocumentOutcome], run: RunContext |
         results = store.replace_graphs([(o.graph.graph_iri, o.graph.quads) for o in built])
         paired = list(zip(built, results))
     except Exception:
+        if not isolate:
+            raise
         paired = []
         for o in built:
             try:
