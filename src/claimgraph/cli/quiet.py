@@ -16,7 +16,10 @@ DEFAULTS = {
     "DO_NOT_TRACK": "1",  # Prefect's client-side telemetry
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
-    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    # The temporary server is a throwaway subprocess: its own errors (e.g. a task-run recorder
+    # cancelled while flushing as the run ends) are not the run's; the run's errors are logged
+    # in this process at WARNING and above.
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_UI_ENABLED": "false",  # the temporary server needs no UI
     # Prefect waits 20 s for its temporary server; a busy or first-run machine needs longer.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
