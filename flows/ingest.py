@@ -87,7 +87,8 @@ LOAD_RETRIES = 2
 def load_task(store, outcomes: list[DocumentOutcome], run: RunContext) -> list[DocumentOutcome]:
     """Load a batch; while tries remain a store failure fails the task (Prefect retries the
     batch), on the last try each document is tried alone and a failure is its outcome."""
-    return pipeline.load_documents(store, outcomes, run, isolate=this_task_run.run_count > LOAD_RETRIES)
+    return pipeline.load_documents(store, outcomes, run, pipeline.default_observers(),
+                                   isolate=this_task_run.run_count > LOAD_RETRIES)
 
 
 def task_runner_from_settings():

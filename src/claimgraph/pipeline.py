@@ -55,7 +55,7 @@ from .validate import DocumentRejected, validate_graph
 __all__ = ["DocumentRejected", "FetchedDocument", "LoadObserver", "RunContext", "SourceDefaults", "extract_document",
            "failure_reason", "ingest", "ingest_documents", "link_document", "load_documents", "load_ontology",
            "map_document", "new_run", "parse_page", "prepare_document", "process_document", "record_run",
-           "run_graph_triples", "shared_linker", "shared_nlp", "validate_document_graph", "wikidata_client"]
+           "run_graph_triples", "default_observers", "shared_linker", "shared_nlp", "validate_document_graph", "wikidata_client"]
 
 
 @dataclass(frozen=True)
@@ -312,6 +312,12 @@ class LoadObserver(Protocol):
     def documents_loaded(self, run: RunContext, outcomes: list[DocumentOutcome]) -> None: ...
 
 
+def default_observers(settings: Settings | None = None) -> list[LoadObserver]:
+    """The observers every run tells about its loads (CLI, flows, incremental runs, `ingest`).
+    Empty today; an index that follows the graphs (claimgraph.search) registers here."""
+    return []
+
+
 def load_documents(store, outcomes: Sequence[DocumentOutcome], run: RunContext | None = None,
                    observers: Sequence[LoadObserver] = (), *, isolate: bool = True) -> list[DocumentOutcome]:
     """Write the built documents of `outcomes` in one batch (`store.replace_graphs`: each
@@ -460,7 +466,7 @@ def shared_nlp(settings: Settings | None = None):
 
 
 def ingest(paths: list[Path], store, settings: Settings | None = None, *,
-           observers: Sequence[LoadObserver] = (),
+           observers: Sequence[LoadObserver] | None = None,
            on_outcome: Callable[[DocumentOutcome], None] | None = None) -> RunSummary:
     """The whole path for files and folders of saved pages, without Prefect: the same functions
     the flow runs. `store` is any GraphStore (an in-memory `OxigraphStore(None)` works)."""
@@ -472,7 +478,8 @@ def ingest(paths: list[Path], store, settings: Settings | None = None, *,
     load_ontology(store)
     summary.outcomes = ingest_documents(
         fetch_files(paths, settings), store, run, nlp=shared_nlp(settings), linker=shared_linker(),
-        batch_documents=settings.load_batch_documents, observers=observers, on_outcome=on_outcome)
+        batch_documents=settings.load_batch_documents,
+        observers=default_observers(settings) if observers is None else observers, on_outcome=on_outcome)
     summary.ended_at = datetime.now(timezone.utc)
     record_run(store, run, summary)
     return summary

@@ -311,7 +311,8 @@ def run_source(
         pipeline.ingest_documents(
             (f.for_pipeline() for f in to_process), store, run, nlp=nlp or pipeline.shared_nlp(settings),
             linker=pipeline.shared_linker(), defaults=spec.defaults,
-            batch_documents=settings.load_batch_documents, on_outcome=done)
+            batch_documents=settings.load_batch_documents, observers=pipeline.default_observers(settings),
+            on_outcome=done)
         report.ended_at = datetime.now(timezone.utc)
         record_source_run(store, run, report, spec.location)
         state.save()
