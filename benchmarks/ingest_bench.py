@@ -1,21 +1,27 @@
-"""End-to-end ingest of N generated article pages served on 127.0.0.1, with and without Prefect.
+"""End-to-end ingest of N generated article pages, with and without Prefect, in one run.
 
-    python benchmarks/ingest_bench.py [--pages 200] [--json out.json]
+    python benchmarks/ingest_bench.py [--pages 200] [--baseline-src OLD/src] [--json out.json]
 
 A local HTTP server serves a feed of N pages, each a variant of the articles in
 tests/site/ (different headline, order and numbers, so every page is new
-content). The same source is ingested into fresh stores by:
+content); the same pages are also written to a folder. Each is ingested into
+fresh stores by:
 
-  plain   claimgraph.incremental.run_source: the library functions in a loop
-          (fetch in 4 threads, then parse/extract/link/map/validate/load per page)
-  flow    flows/sources.py's source_flow in this process (Prefect ephemeral
-          mode): one task per stage per page, stage tasks on 4 threads
+  plain          claimgraph.sources.incremental.run_source: the library's plain loop
+  flow           flows/sources.py's source_flow (Prefect ephemeral mode)
+  files plain    claimgraph.pipeline.ingest over the folder
+  files flow     flows/ingest.py's ingest_flow over the folder
+  baseline       (with --baseline-src) an older checkout's run_source, in a subprocess
+                 (PYTHONPATH=OLD/src) on the same site: "before" and "after" in one run
 
-and then once more each over the same store, where every page is unchanged
-(conditional requests answered 304, nothing extracted). Prefect's overhead is
-flow time minus plain time. The spaCy model is loaded before timing starts, and
-the temporary Prefect server is started (by a warm-up flow run) before the flow
-is timed; its start-up is reported on its own line.
+and the two source runs again over the same store, where every page is
+unchanged (conditional requests answered 304, nothing extracted). The kinds
+take turns, once per round (`--rounds`, default 3), and the best round of
+each is reported (the machine is shared; all rounds are printed too). The spaCy
+model is loaded before timing starts, and the temporary Prefect server is
+started (by a warm-up flow run) before any flow is timed; its start-up is
+reported on its own line. Flows are called as the CLI calls them
+(claimgraph.cli.quiet.run_flow: heartbeat off).
 """
 from __future__ import annotations
 
@@ -101,27 +107,64 @@ class Site:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
+BASELINE = r'''
+import json, sys, time
+from pathlib import Path
+from claimgraph.config import get_settings
+from claimgraph.extract.nlp import load_nlp
+from claimgraph.incremental import FetchState, run_source
+from claimgraph.registry import SourceSpec
+from claimgraph.store import OxigraphStore
+from claimgraph.web import FetchConfig
+load_nlp(get_settings().spacy_model)
+store_dir = Path(sys.argv[2])
+spec = SourceSpec(name="bench", kind="feed", location=sys.argv[1])
+with OxigraphStore(store_dir) as store:
+    t = time.perf_counter()
+    report = run_source(spec, store, fetch_config=FetchConfig(), state=FetchState(store_dir.parent / "baseline-state.json"))
+    print(json.dumps({"seconds": time.perf_counter() - t, "new": report.count("new")}))
+'''
+
+
+def baseline(src: str, feed_url: str, store_dir: Path) -> dict:
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
+    out = subprocess.run([sys.executable, "-c", BASELINE, feed_url, str(store_dir)], env=env,
+                         capture_output=True, text=True, timeout=7200)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=200)
     ap.add_argument("--json", help="write the figures here as JSON")
+    ap.add_argument("--baseline-src", help="an older checkout's src/ folder, timed in the same run")
+    ap.add_argument("--rounds", type=int, default=3, help="each kind runs once per round; the best round counts")
     args = ap.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     os.environ.setdefault("PREFECT_HOME", str(tmp / "prefect"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ["CLAIMGRAPH_FETCH_STATE"] = ""  # one state file per store (next to it)
+    from claimgraph.cli.quiet import quiet_prefect, run_flow
 
+    quiet_prefect()
+
+    from claimgraph import pipeline
     from claimgraph.config import get_settings
-    from claimgraph.extract.nlp import load_nlp
-    from claimgraph.incremental import FetchState, fetch_state_path, run_source
-    from claimgraph.registry import SourceSpec
-    from claimgraph.store import OxigraphStore
-    from claimgraph.web import FetchConfig
+    from claimgraph.sources.http import FetchConfig
+    from claimgraph.sources.incremental import FetchState, run_source
+    from claimgraph.sources.registry import SourceSpec
+    from claimgraph.stores import OxigraphStore
 
+    settings = get_settings()
     pages = generate_pages(args.pages)
     site = Site(pages)
+    folder = tmp / "pages"
+    folder.mkdir()
+    for path, body in pages.items():
+        (folder / (path.rsplit("/", 1)[-1] + ".html")).write_bytes(body)
     registry = tmp / "sources.yaml"
     registry.write_text(f"sources:\n  - name: bench\n    kind: feed\n    location: {site.url}/feed.xml\n"
                         f"  - name: warmup\n    kind: page\n    location: {site.url}/articles/0000\n")
@@ -129,42 +172,77 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, float | int] = {"pages": args.pages}
 
     t = time.perf_counter()
-    load_nlp(get_settings().spacy_model)
+    pipeline.shared_nlp(settings)
     figures["spacy_load_s"] = time.perf_counter() - t
+
+    from claimgraph.flows.ingest import ingest_flow
+    from claimgraph.flows.sources import source_flow
+
+    t = time.perf_counter()
+    run_flow(source_flow, source="warmup", registry=str(registry), store_path=str(tmp / "warmup"))
+    figures["prefect_startup_and_warmup_s"] = time.perf_counter() - t
 
     def plain(store_dir: Path):
         with OxigraphStore(store_dir) as store:
             t = time.perf_counter()
-            report = run_source(spec, store, fetch_config=FetchConfig(), state=FetchState(fetch_state_path(store_dir)))
+            report = run_source(spec, store, fetch_config=FetchConfig(),
+                                state=FetchState(settings.fetch_state_path(store_dir)))
             return time.perf_counter() - t, report
-
-    figures["plain_s"], report = plain(tmp / "plain")
-    assert report.count("new") == args.pages, report.render()
-    figures["plain_unchanged_s"], report = plain(tmp / "plain")
-    assert report.count("unchanged") == args.pages, report.render()
-
-    from claimgraph.flows.sources import source_flow
-
-    t = time.perf_counter()
-    source_flow(source="warmup", registry=str(registry), store_path=str(tmp / "warmup"))
-    figures["prefect_startup_and_warmup_s"] = time.perf_counter() - t
 
     def flow(store_dir: Path):
         t = time.perf_counter()
-        report = source_flow(source="bench", registry=str(registry), store_path=str(store_dir))
+        report = run_flow(source_flow, source="bench", registry=str(registry), store_path=str(store_dir))
         return time.perf_counter() - t, report
 
-    figures["flow_s"], report = flow(tmp / "flow")
-    assert report.count("new") == args.pages, report.render()
-    figures["flow_unchanged_s"], report = flow(tmp / "flow")
-    assert report.count("unchanged") == args.pages, report.render()
+    def files_plain(store_dir: Path) -> float:
+        with OxigraphStore(store_dir) as store:
+            t = time.perf_counter()
+            summary = pipeline.ingest([folder], store, settings)
+            seconds = time.perf_counter() - t
+        assert len(summary.loaded) == args.pages, summary.render()
+        return seconds
 
+    def files_flow(store_dir: Path) -> float:
+        t = time.perf_counter()
+        summary = run_flow(ingest_flow, paths=[str(folder)], store_path=str(store_dir))
+        seconds = time.perf_counter() - t
+        assert len(summary.loaded) == args.pages, summary.render()
+        return seconds
+
+    # The machine is shared: each kind runs once per round, in turn, and the best round counts.
+    times: dict[str, list[float]] = {}
+    for r in range(args.rounds):
+        if args.baseline_src:
+            old = baseline(args.baseline_src, f"{site.url}/feed.xml", tmp / f"baseline-{r}")
+            assert old["new"] == args.pages, old
+            times.setdefault("baseline_plain_s", []).append(old["seconds"])
+        seconds, report = plain(tmp / f"plain-{r}")
+        assert report.count("new") == args.pages, report.render()
+        times.setdefault("plain_s", []).append(seconds)
+        seconds, report = flow(tmp / f"flow-{r}")
+        assert report.count("new") == args.pages, report.render()
+        times.setdefault("flow_s", []).append(seconds)
+        times.setdefault("files_plain_s", []).append(files_plain(tmp / f"files-plain-{r}"))
+        times.setdefault("files_flow_s", []).append(files_flow(tmp / f"files-flow-{r}"))
+        seconds, report = plain(tmp / f"plain-{r}")
+        assert report.count("unchanged") == args.pages, report.render()
+        times.setdefault("plain_unchanged_s", []).append(seconds)
+        seconds, report = flow(tmp / f"flow-{r}")
+        assert report.count("unchanged") == args.pages, report.render()
+        times.setdefault("flow_unchanged_s", []).append(seconds)
+    for name, values in times.items():
+        figures[name] = min(values)
+        figures[name.replace("_s", "_all_rounds")] = " ".join(f"{v:.1f}" for v in values)
+
+    figures["flow_vs_plain"] = figures["flow_s"] / figures["plain_s"]
+    figures["files_flow_vs_plain"] = figures["files_flow_s"] / figures["files_plain_s"]
+    if "baseline_plain_s" in figures:
+        figures["plain_speedup_vs_baseline"] = figures["baseline_plain_s"] / figures["plain_s"]
     figures["prefect_overhead_s"] = figures["flow_s"] - figures["plain_s"]
-    figures["prefect_overhead_pct"] = 100 * figures["prefect_overhead_s"] / figures["flow_s"]
     figures["plain_ms_per_page"] = 1000 * figures["plain_s"] / args.pages
     figures["flow_ms_per_page"] = 1000 * figures["flow_s"] / args.pages
     for k, v in figures.items():
-        print(f"{k:32} {v:10.2f}" if isinstance(v, float) else f"{k:32} {v:10}")
+        print(f"{k:32} {v:10.2f}" if isinstance(v, float) else f"{k:32} {v:>10}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0

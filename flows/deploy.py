@@ -13,7 +13,7 @@ deployments register but never run, so this command refuses to start.
 This process runs the flow runs (Prefect's `serve`). With the embedded store
 only one process may write, so runs go one at a time (`--limit 1`, the
 default). When flows write through the API (CLAIMGRAPH_STORE_URL, see
-claimgraph.remote_store), several may run at once.
+claimgraph.stores.remote), several may run at once.
 """
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from pathlib import Path
 
 from prefect.deployments.runner import EntrypointType
 
-from claimgraph.registry import Registry, SourceSpec, load_registry
-from claimgraph.remote_store import remote_from_env
-from claimgraph.sources_cli import schedule_arguments
+from claimgraph.cli.sources import schedule_arguments
+from claimgraph.config import get_settings
+from claimgraph.sources.registry import Registry, SourceSpec, load_registry
+from claimgraph.stores.remote import remote_from_settings
 
 
 def deployment_for(spec: SourceSpec, registry_path: Path, store_path: str | None = None):
@@ -65,7 +66,7 @@ def serve_sources(registry_path: str | Path | None = None, store_path: str | Non
         print(f"schedule: no enabled source in {registry.path}", file=sys.stderr)
         return 1
     if limit is None:
-        limit = 4 if remote_from_env() is not None else 1  # the embedded store has one writer
+        limit = 4 if remote_from_settings(get_settings()) is not None else 1  # the embedded store has one writer
     for spec in registry.enabled:
         when = f"cron {spec.cron}" if spec.cron else f"every {spec.interval_seconds} s" if spec.interval_seconds else "by hand"
         print(f"schedule: claimgraph-source/{spec.name}: {when}", file=out)

@@ -6,22 +6,20 @@ cached on disk, so a rerun makes no calls). Offline it reports what it skipped.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from claimgraph.config import get_settings
 from claimgraph.iris import Iris
-from claimgraph.link.enrich import enrich, linked_qids, wikidata_graph_iri
+from claimgraph.link.enrich import enrich_triples, linked_qids, wikidata_graph_iri
 from claimgraph.link.wikidata import WikidataClient, WikidataSettings
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import open_store
 
 
 @task(name="enrich", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def enrich_task(qids: list[str], graph_iri: str, iris: Iris) -> str:
+def enrich_task(qids: list[str], graph_iri: str, iris: Iris) -> list:
     with WikidataClient(WikidataSettings.from_env()) as client:
-        return enrich(qids, client, graph_iri=graph_iri, iris=iris)
+        return enrich_triples(qids, client, graph_iri=graph_iri, iris=iris)
 
 
 @flow(name="claimgraph-enrich")
@@ -31,8 +29,10 @@ def enrich_flow(store_path: str | None = None) -> int:
     settings = get_settings()
     iris = Iris(settings.base_iri)
     graph = wikidata_graph_iri(iris)
-    with OxigraphStore(Path(store_path) if store_path else settings.store) as store:
+    store = open_store(settings, store_path)
+    try:
         qids = linked_qids(store)
         logger.info("enriching %d linked Wikidata items into %s", len(qids), graph)
-        ntriples = enrich_task(qids, graph, iris)
-        return store.replace_graph(graph, ntriples).triples_after
+        return store.replace_graph(graph, enrich_task(qids, graph, iris)).triples_after
+    finally:
+        store.close()

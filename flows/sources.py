@@ -1,38 +1,34 @@
 """Prefect flow for one registered source: an incremental run, orchestration only.
 
-    discover (flow thread)  -> fetch (one task per document, concurrent, retried with backoff)
-    -> unchanged? skip      -> prepare (HTML -> text page)
-    -> parse -> extract                (flows/ingest.py's tasks, submitted to the task runner)
-    -> link (flow process: the run's Wikidata client) -> map -> validate (task runner)
-    -> load (flow thread, one writer; flows/ingest.py's load task) -> run report
+    discover  (a task, retried with backoff)         sources.kinds.discover
+    fetch + process  (one task per few documents,    sources.incremental.fetch_document, then
+                      on the task runner)             pipeline.process_document for new/changed ones
+    load  (one task per batch, the flow's thread)    pipeline.load_documents
+    report                                           the run's graph, a Markdown artifact with stage times
 
-Every step is a library function (claimgraph.incremental, claimgraph.pipeline);
-the stage tasks are the ones flows/ingest.py defines. Prefect supplies:
+The steps are the functions `sources.incremental.run_source` calls in its
+plain loop; the tasks are flows/ingest.py's pattern. Prefect supplies:
 
-- retries: fetch and discover retry transient failures (timeouts, connection
-  errors, 429/5xx) with exponential backoff; the library fetcher's own retries
-  are turned off inside the flow so the two do not multiply;
-- timeouts: each request is bounded by the fetcher (connect/read timeouts, and
-  3x the timeout for a whole body); the flow run as a whole has Prefect's
-  `timeout_seconds` (CLAIMGRAPH_SOURCE_RUN_TIMEOUT, default 3600). Task-level
-  timeouts are not used: Prefect 3 cannot interrupt a sync task blocked in I/O
-  in a worker thread, and warns on every such task;
-- concurrency: within a run the task runner's threads (CLAIMGRAPH_FLOW_WORKERS,
-  default 4) bound the work in flight and the fetcher keeps `per_host` requests
-  per host. With CLAIMGRAPH_PREFECT_FETCH_TAGS=1 fetch tasks also carry the tags
-  `claimgraph-fetch` and `fetch-host:<host>`, so `prefect concurrency-limit
-  create claimgraph-fetch 4` (or per host) caps them across all flow runs; off
-  by default, as each tagged task run costs a round trip to the server;
-- scale-out: with `CLAIMGRAPH_DASK_ADDRESS` (`tcp://scheduler:8786`, or
-  `local:N` for a local cluster of N worker processes) the stage tasks run on a
-  Dask cluster through prefect-dask; loads stay in the flow's process.
-
-Runs in ephemeral mode (no server) like the ingest flow, and as served
-deployments (flows/deploy.py) against a Prefect server.
+- retries: discovery and fetches retry transient failures (timeouts,
+  connection errors, 429/5xx) with exponential backoff; the fetcher's own
+  retries are turned off inside the flow so the two do not multiply. A
+  process task fetches all its documents before processing any, so a retry
+  redoes fetches only; loads retry when the store fails;
+- timeouts: each request is bounded by the fetcher (connect/read timeouts,
+  and 3x the timeout for a whole body); the flow run as a whole by
+  CLAIMGRAPH_SOURCE_RUN_TIMEOUT (default 3600 s). Task-level timeouts are not
+  used: Prefect 3 cannot interrupt a sync task blocked in I/O in a thread;
+- concurrency: the task runner's threads (CLAIMGRAPH_FLOW_WORKERS) bound the
+  work in flight and the fetcher keeps `per_host` requests per host. With
+  CLAIMGRAPH_PREFECT_FETCH_TAGS=1 process tasks also carry the tags
+  `claimgraph-fetch` and `fetch-host:<host>`, for Prefect's tag concurrency
+  limits across flow runs (off by default: each tagged task run costs a
+  round trip to the server);
+- scale-out: with CLAIMGRAPH_DASK_ADDRESS the process tasks run on a Dask
+  cluster through prefect-dask; loads stay in the flow's process.
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -41,18 +37,26 @@ from urllib.parse import urlsplit
 from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import wait
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from claimgraph import incremental, pipeline
+from claimgraph import pipeline
 from claimgraph.config import get_settings
-from claimgraph.incremental import Candidate, DocumentReport, Fetched, Prepared, RunReport
-from claimgraph.registry import SourceSpec, load_registry
-from claimgraph.remote_store import open_target_store
-from claimgraph.web import FetchConfig, FetchError, Validators, shared_fetcher
-from claimgraph.flows.ingest import extract_task, link_task, load_task, map_task, parse_task, validate_task
+from claimgraph.sources import incremental
+from claimgraph.sources.http import FetchConfig, FetchError, Validators, shared_fetcher
+from claimgraph.sources.incremental import Candidate, DocumentReport, RunReport
+from claimgraph.sources.kinds import discover
+from claimgraph.sources.registry import SourceSpec, load_registry
+from claimgraph.sources.state import FetchState
+from claimgraph.stores import open_store
+from claimgraph.flows.ingest import (
+    FETCH_RETRIES,
+    _fetch_may_pass,
+    chunks,
+    process_and_load,
+    process_batch,
+    task_runner_from_settings,
+)
 
 
 def _transient_fetch(task, task_run, state) -> bool:
@@ -66,79 +70,77 @@ def _transient_fetch(task, task_run, state) -> bool:
     return False
 
 
-@task(name="fetch", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1),
-      retry_jitter_factor=0.2, retry_condition_fn=_transient_fetch, cache_policy=NO_CACHE)
-def fetch_task(candidate: Candidate, config: FetchConfig, validators: Validators | None, max_bytes: int) -> Fetched:
-    fetcher = shared_fetcher(config) if candidate.url else None
-    return incremental.fetch_document(candidate, fetcher, validators, max_bytes=max_bytes)
-
-
-@task(name="discover", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1),
+@task(name="discover", retries=FETCH_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       retry_condition_fn=_transient_fetch, cache_policy=NO_CACHE)
-def discover_task(spec: SourceSpec, config: FetchConfig, state: incremental.FetchState) -> list[Candidate]:
-    return incremental.discover(spec, shared_fetcher(config) if spec.is_web else None, state)
+def discover_task(spec: SourceSpec, config: FetchConfig, state: FetchState) -> list[Candidate]:
+    return discover(spec, shared_fetcher(config) if spec.is_web else None, state)
 
 
-@task(name="prepare", cache_policy=NO_CACHE)
-def prepare_task(fetched: Fetched, spec: SourceSpec) -> Prepared:
-    return incremental.prepare_document(fetched, spec)
+@task(name="process", retries=FETCH_RETRIES, retry_delay_seconds=exponential_backoff(backoff_factor=1),
+      retry_jitter_factor=0.2, retry_condition_fn=_fetch_may_pass, cache_policy=NO_CACHE)
+def process_web_task(work: list[tuple[Candidate, Validators | None]], config: FetchConfig, max_bytes: int,
+                     spec: SourceSpec, known: dict[str, str], run: pipeline.RunContext, retries: int) -> list:
+    """Fetch a few documents (conditionally), then process the new and changed ones. Returns, per
+    document, ("unchanged", Fetched) or (status, DocumentOutcome) with status new/changed/failed."""
+    fetched: dict[str, object] = {}
 
+    def fetch_all() -> list[pipeline.FetchedDocument]:
+        out = []
+        for c, validators in work:
+            try:
+                f = incremental.fetch_document(c, shared_fetcher(config) if c.url else None, validators,
+                                               max_bytes=max_bytes)
+            except Exception as exc:
+                fetched[c.key] = exc
+                out.append(pipeline.FetchedDocument.failed(c.key, c.source_id, exc))
+                continue
+            fetched[c.key] = f
+            if incremental.classify(f, known, run.iris.graph(c.source_id)) != "unchanged":
+                out.append(f.for_pipeline())
+        return out
 
-def _fetch_tags(c: Candidate) -> list[str]:
-    """Tags for Prefect's tag concurrency limits, only when asked for (CLAIMGRAPH_PREFECT_FETCH_TAGS=1):
-    with Prefect 3.8.8 every tagged task run asks the server for a concurrency slot, which
-    made a run of 200 unchanged pages take 21 s instead of 2 s."""
-    if not c.url or os.environ.get("CLAIMGRAPH_PREFECT_FETCH_TAGS", "") not in ("1", "true", "yes"):
-        return []
-    return ["claimgraph-fetch", f"fetch-host:{urlsplit(c.url).netloc}"]
+    outcomes = {o.location: o for o in process_batch(fetch_all, run, spec.defaults, retries)}
+    results = []
+    for c, _ in work:
+        f = fetched[c.key]
+        if c.key in outcomes:
+            status = "failed" if isinstance(f, BaseException) else incremental.classify(f, known, run.iris.graph(c.source_id))
+            results.append((status, outcomes[c.key], None if isinstance(f, BaseException) else f))
+        else:
+            results.append(("unchanged", None, f))
+    return results
 
 
 def _tried(exc: BaseException, retries: int) -> BaseException:
-    """A transient fetch failure was retried by Prefect until its retries ran out: say so."""
+    """A transient failure was retried by Prefect until its retries ran out: say so."""
     if isinstance(exc, FetchError) and exc.transient and retries and "tries)" not in exc.reason:
         exc.reason += f" (after {retries + 1} tries)"
     return exc
 
 
-def task_runner_from_env():
-    """Dask (prefect-dask) when CLAIMGRAPH_DASK_ADDRESS is set, else threads."""
-    address = os.environ.get("CLAIMGRAPH_DASK_ADDRESS", "").strip()
-    if not address:
-        return ThreadPoolTaskRunner(max_workers=int(os.environ.get("CLAIMGRAPH_FLOW_WORKERS", "4")))
-    from prefect_dask import DaskTaskRunner
-
-    if address.startswith("local:"):
-        n = int(address.split(":", 1)[1] or 2)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
-    return DaskTaskRunner(address=address)
+def _fetch_tags(batch: list[tuple[Candidate, object]]) -> list[str]:
+    """Tags for Prefect's tag concurrency limits, only when asked for (CLAIMGRAPH_PREFECT_FETCH_TAGS=1):
+    with Prefect 3.8.8 every tagged task run asks the server for a concurrency slot."""
+    if not get_settings().prefect_fetch_tags:
+        return []
+    hosts = sorted({urlsplit(c.url).netloc for c, _ in batch if c.url})
+    return ["claimgraph-fetch", *(f"fetch-host:{h}" for h in hosts)] if hosts else []
 
 
-def _first_failure(futures) -> BaseException | None:
-    """The exception of the first failed future of a chain (later ones are NotReady)."""
-    for fut in futures:
-        state = fut.state
-        if state.is_failed() or state.is_crashed():
-            exc = state.result(raise_on_failure=False)
-            return exc if isinstance(exc, BaseException) else RuntimeError(state.message or state.name)
-    return None
-
-
-@flow(name="claimgraph-source", flow_run_name="source-{source}", log_prints=False, task_runner=task_runner_from_env(),
-      timeout_seconds=float(os.environ.get("CLAIMGRAPH_SOURCE_RUN_TIMEOUT", "3600")))
+@flow(name="claimgraph-source", flow_run_name="source-{source}", log_prints=False,
+      task_runner=task_runner_from_settings(), timeout_seconds=get_settings().source_run_timeout)
 def source_flow(source: str, registry: str | None = None, store_path: str | None = None) -> RunReport:
-    """Incremental ingest of one registered source (see claimgraph.registry): new and changed
+    """Incremental ingest of one registered source (see claimgraph.sources.registry): new and changed
     documents are loaded into their named graphs, unchanged ones skipped, failures reported."""
     logger = get_run_logger()
     settings = get_settings()
     reg = load_registry(registry)
     spec = reg.get(source)
     config = replace(reg.fetch, retries=0, max_bytes=settings.max_document_bytes)  # Prefect retries instead
-    fetch = fetch_task.with_options(retries=reg.fetch.retries)
     run = pipeline.new_run(settings, flow_run_id=flow_run.id)
     report = RunReport(source=spec.name, run_id=run.run_id, started_at=run.started_at)
-    store = open_target_store(store_path)
-    state = incremental.FetchState(incremental.fetch_state_path(getattr(store, "path", None) or store_path))
+    store = open_store(settings, store_path)
+    state = FetchState(settings.fetch_state_path(store_path or getattr(store, "path", None) or settings.store))
     try:
         pipeline.load_ontology(store)
         known = incremental.known_documents(store)
@@ -148,78 +150,22 @@ def source_flow(source: str, registry: str | None = None, store_path: str | None
             report.documents.append(incremental.failure(spec.location, None, _tried(exc, reg.fetch.retries),
                                                         time.perf_counter()))
             candidates = []
+        work = [(c, state.validators_for(c.key, known.get(run.iris.graph(c.source_id)))) for c in candidates]
+        submitted = []
+        status_of: dict[str, tuple[str, object]] = {}
+        process = process_web_task.with_options(retries=reg.fetch.retries)
+        for batch in chunks(work, settings.flow_task_documents):
+            with tags(*_fetch_tags(batch)):
+                future = process.submit(batch, config, settings.max_document_bytes, spec, known, run, reg.fetch.retries)
+                submitted.append(([c.key for c, _ in batch], _Results(future, status_of, report, known, run, state)))
 
-        started = time.perf_counter()
-        fetches = []
-        for c in candidates:
-            validators = state.validators_for(c.key, known.get(run.iris.graph(c.source_id)))
-            with tags(*_fetch_tags(c)):
-                fetches.append(fetch.submit(c, config, validators, settings.max_document_bytes))
+        def done(outcome) -> None:
+            status, fetched = status_of.get(outcome.location, ("failed", None))
+            report.documents.append(DocumentReport.of(outcome, status))
+            if outcome.status == "loaded" and fetched is not None and fetched.candidate.url:
+                state.remember(fetched.candidate.key, fetched.validators, fetched.content_hash)
 
-        # Parse and extract run on the task runner as soon as a document is fetched.
-        extracting: list[tuple[Candidate, str, Fetched, Prepared, list]] = []
-        for c, fut in zip(candidates, fetches):
-            fut.wait()
-            exc = _first_failure([fut])
-            if exc is not None:
-                report.documents.append(incremental.failure(c.key, c.source_id, _tried(exc, reg.fetch.retries), started))
-                continue
-            fetched = fut.result()
-            graph_iri = run.iris.graph(c.source_id)
-            status = incremental.classify(fetched, known, graph_iri)
-            if status == "unchanged":
-                if c.url and fetched.validators:
-                    state.remember(c.key, fetched.validators, known.get(graph_iri))
-                report.documents.append(DocumentReport(c.key, c.source_id, "unchanged"))
-                continue
-            try:
-                prepared = prepare_task(fetched, spec)
-            except Exception as exc:
-                report.documents.append(incremental.failure(c.key, c.source_id, exc, started))
-                continue
-            page_f = parse_task.submit(prepared.source)
-            ex_f = extract_task.submit(prepared.source, page_f, prepared.entry, settings.spacy_model)
-            extracting.append((c, status, fetched, prepared, [page_f, ex_f]))
-
-        # Linking uses the run's Wikidata client (cache on disk, not picklable): it runs here,
-        # in the flow's process; map and validate go back to the task runner.
-        mapping: list[tuple[Candidate, str, Fetched, list]] = []
-        with pipeline.wikidata_client() as linker:
-            for c, status, fetched, prepared, futures in extracting:
-                wait(futures)
-                exc = _first_failure(futures)
-                if exc is None:
-                    try:
-                        ex = futures[1].result()
-                        decisions = link_task(ex, linker)
-                    except Exception as link_exc:
-                        exc = link_exc
-                if exc is not None:
-                    report.documents.append(incremental.failure(c.key, c.source_id, exc, started))
-                    continue
-                graph_f = map_task.submit(ex, run, prepared.entry, decisions)
-                mapping.append((c, status, fetched, [graph_f, validate_task.submit(graph_f)]))
-
-        # One writer: loads happen here, in order, each replacing one named graph atomically.
-        for c, status, fetched, futures in mapping:
-            wait(futures)
-            exc = _first_failure(futures)
-            if exc is None:
-                graph = futures[0].result()
-                try:
-                    old = incremental.old_triples(store, graph.graph_iri) if status == "changed" else set()
-                    after = load_task(store, graph)
-                except Exception as load_exc:  # store failure after retries: report, go on
-                    exc = load_exc
-            if exc is not None:
-                report.documents.append(incremental.failure(c.key, c.source_id, exc, started))
-                logger.warning("failed %s: %s", c.key, report.documents[-1].reason)
-                continue
-            added, removed = incremental.diff_counts(old, graph, after)
-            if c.url:
-                state.remember(c.key, fetched.validators, fetched.content_hash)
-            report.documents.append(DocumentReport(c.key, c.source_id, status, triples=after,
-                                                   added=added, removed=removed))
+        process_and_load(submitted, store, run, done)
         report.ended_at = datetime.now(timezone.utc)
         incremental.record_source_run(store, run, report, spec.location)
         state.save()
@@ -230,3 +176,23 @@ def source_flow(source: str, registry: str | None = None, store_path: str | None
                              description=f"Documents new, changed, unchanged and failed in a run of source {spec.name}")
     return report
 
+
+class _Results:
+    """A process task's future, seen by `process_and_load` as a future of outcomes: unchanged
+    documents go straight to the report; the others' statuses are remembered for it."""
+
+    def __init__(self, future, status_of, report: RunReport, known, run, state):
+        self.future, self.status_of, self.report = future, status_of, report
+        self.known, self.run, self.state = known, run, state
+
+    def result(self):
+        outcomes = []
+        for status, outcome, fetched in self.future.result():
+            if status == "unchanged":
+                c = fetched.candidate
+                self.report.documents.append(incremental.unchanged_report(
+                    c, fetched, self.known, self.run.iris.graph(c.source_id), self.state))
+            else:
+                self.status_of[outcome.location] = (status, fetched)
+                outcomes.append(outcome)
+        return outcomes

@@ -89,7 +89,7 @@ class IngestedStore:
 
 
 def _count(path: Path) -> int:
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
 
     with OxigraphStore(path, read_only=True) as store:
         return store.triple_count()

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from claimgraph.api import sparql
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 from conftest import ServerProcess, free_port
 
 pytestmark = pytest.mark.slow

@@ -55,7 +55,7 @@ def test_service_to_any_other_address_is_refused(federation):
 def test_enrich_flow_writes_wikidata_facts_into_their_own_graph(tmp_path):
     """`claimgraph enrich` (a real Prefect flow run) against the stand-in."""
     from conftest import cli_env, run_cli
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
 
     standin = start_standin()
     try:

@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.incremental import FetchState, fetch_state_path, run_source
-from claimgraph.registry import SourceSpec
-from claimgraph.remote_store import RemoteGraphStore
-from claimgraph.store import OxigraphStore, StoreError
-from claimgraph.web import FetchConfig
+from claimgraph.sources.incremental import FetchState, fetch_state_path, run_source
+from claimgraph.sources.registry import SourceSpec
+from claimgraph.stores.remote import RemoteGraphStore
+from claimgraph.stores import OxigraphStore, StoreError
+from claimgraph.sources.http import FetchConfig
 from test_web_sources import ARTICLES, SITE, Route, SiteServer
 
 CG = "https://w3id.org/claimgraph/ontology#"
@@ -138,11 +138,15 @@ def test_failures_are_reported_and_the_rest_loads(prefect_env, site, tmp_path):
     site.routes["/slow"] = Route((SITE / "sahel-juntas.html").read_bytes(), delay=4)
     site.set_feed([PATHS[0], "/slow", "/missing", PATHS[1]])
     site.routes["/broken.xml"] = Route(b"oops", status=500)
-    site.routes["/malformed.xml"] = Route(b"<rss><channel><item><link>/x</link></item></chanel></rss>", "application/rss+xml")
+    site.routes["/malformed.xml"] = Route(b"<rss><<channel>>{{ not XML", "application/rss+xml")
+    # feedparser recovers the items of a feed that is merely broken: they are fetched as usual
+    site.routes["/truncated.xml"] = Route(b"<rss><channel><item><link>/x</link></item></chanel></rss>",
+                                          "application/rss+xml")
     registry = write_registry(
         tmp_path / "sources.yaml", site,
         f"  - name: broken\n    kind: feed\n    location: {site.url}/broken.xml\n",
-        f"  - name: malformed\n    kind: feed\n    location: {site.url}/malformed.xml\n")
+        f"  - name: malformed\n    kind: feed\n    location: {site.url}/malformed.xml\n",
+        f"  - name: truncated\n    kind: feed\n    location: {site.url}/truncated.xml\n")
     store_path = str(tmp_path / "store")
 
     broken = source_flow(source="broken", registry=str(registry), store_path=store_path)
@@ -152,7 +156,10 @@ def test_failures_are_reported_and_the_rest_loads(prefect_env, site, tmp_path):
 
     malformed = source_flow(source="malformed", registry=str(registry), store_path=store_path)
     assert malformed.documents[0].status == "failed"
-    assert "malformed feed" in malformed.documents[0].reason and "line 1" in malformed.documents[0].reason
+    assert "malformed feed" in malformed.documents[0].reason and "line" in malformed.documents[0].reason
+    truncated = source_flow(source="truncated", registry=str(registry), store_path=store_path)
+    assert [(d.status, d.key.removeprefix(site.url)) for d in truncated.documents] == [("failed", "/x")]
+    assert "HTTP 404" in truncated.documents[0].reason
 
     report = source_flow(source="review", registry=str(registry), store_path=store_path)
     by_key = {d.key.removeprefix(site.url): d for d in report.documents}

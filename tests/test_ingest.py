@@ -3,7 +3,7 @@ its reason, the seeds load, nothing from a failed file is in the store, and a
 second run leaves the same triple count."""
 from __future__ import annotations
 
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 
 
 def test_bad_files_are_reported_by_name_with_a_reason(seed_store):

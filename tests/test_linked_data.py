@@ -12,7 +12,7 @@ import pytest
 
 from claimgraph.api import linked_data as ld
 from claimgraph.api import void
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 from test_api import Server, make_store
 
 pytestmark = pytest.mark.slow
@@ -155,7 +155,7 @@ def test_ontology_html_documents_terms(client):
     assert r.status_code == 200
     html = r.text
     assert "ClaimGraph ontology" in html
-    section = re.search(r"<section class='term' id='ThinkTank'>(.*?)</section>", html, re.S)
+    section = re.search(r"<section class=[\"']term[\"'] id=[\"']ThinkTank[\"']>(.*?)</section>", html, re.S)
     assert section, "cg:ThinkTank has its own section, anchored by its local name"
     assert "Think tank" in section.group(1) and "schema:ResearchOrganization" in section.group(1)
     assert "A research organization" in section.group(1)  # the comment
@@ -256,3 +256,18 @@ def test_refresh_void_and_invalidation(tmp_path):
         assert void.void_stats(store, BASE) is not second
     finally:
         store.close()
+
+
+def test_entity_page_renders_page_content_inert(native):
+    """Templates escape every value, and only http(s) targets become links."""
+    evil = ox.NamedNode(BASE + "person/evil")
+    g = ox.NamedNode(GRAPH)
+    native.extend([
+        ox.Quad(evil, ox.NamedNode("http://schema.org/name"), ox.Literal("<script>alert(1)</script>"), g),
+        ox.Quad(evil, ox.NamedNode("http://schema.org/url"), ox.NamedNode("javascript:alert(1)"), g),
+        ox.Quad(evil, ox.NamedNode("http://schema.org/sameAs"), ox.NamedNode("https://example.org/evil"), g),
+    ])
+    html = ld.entity_html(ld.describe_entity(native, evil.value), ld.Links(BASE))
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html  # shown, not linked
+    assert 'href="https://example.org/evil"' in html

@@ -1,4 +1,5 @@
-"""Map: an Extraction becomes valid N-Triples with the contract's terms."""
+"""Map: an Extraction becomes the quads of its named graph, with the contract's terms;
+page-controlled URLs that are not http(s) IRIs are left out with a reason."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -44,7 +45,7 @@ def mapped():
                            run_started=datetime(2026, 1, 1, tzinfo=timezone.utc), flow_run_id="r1",
                            article_kind="analysis", closure=lambda c: (c,))
     store = ox.Store()
-    store.load(graph.nquads, format=ox.RdfFormat.N_TRIPLES)  # must parse: escaping is right
+    store.load(graph.ntriples, format=ox.RdfFormat.N_TRIPLES)  # Oxigraph's own serialisation reads back
     return graph, store
 
 
@@ -93,3 +94,23 @@ def test_affiliation_education_citations_comments():
     assert ask(store, '?a schema:comment [ a schema:Comment ; schema:author/schema:name "reader42" ; '
                       'schema:dateCreated "2023-05-09T18:56:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> ; '
                       'schema:text "I disagree.\\n\\nStrongly." ]')
+
+
+def test_page_controlled_urls_that_are_not_http_iris_are_dropped_with_a_reason():
+    ex = sample_extraction()
+    bad = ["javascript:alert(1)", 'http://x.org/> . } } ; DROP ALL ; INSERT DATA { <a> <b> <c> } #',
+           "https://example.org/a{b}|c^d`e"]
+    ex.citations = [Citation(i + 1, f"Report {i}", url=u) for i, u in enumerate(bad)]
+    ex.citations.append(Citation(9, "Good report", url="https://example.org/report?id=1"))
+    ex.source = type(ex.source)(**{**ex.source.__dict__, "url": "javascript:alert(1)"})
+    dropped = []
+    graph = map_extraction(ex, IRIS, run_iri=IRIS.run("r1"), run_started=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                           closure=lambda c: (c,), dropped=dropped)
+    urls = {q.object.value for q in graph.quads if q.predicate.value == S + "url"}
+    assert urls == {"https://example.org/report?id=1", "file:///tmp/doc-1.txt"}
+    assert len(dropped) == 4 and all(d.reason for d in dropped)
+    assert any("javascript:alert(1)" in d.reason and "page's own URL" in d.what for d in dropped)
+    assert any("cited work 2" in d.what for d in dropped)  # the injection attempt, named
+    store = ox.Store()
+    store.extend(graph.quads)
+    assert len(store) == graph.triple_count  # nothing else was written, nothing dropped silently

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.registry import (
+from claimgraph.sources.registry import (
     RegistryError,
     SourceSpec,
     add_source,
     load_registry,
     remove_source,
 )
-from claimgraph.sources_cli import main as sources_cli
+from claimgraph.cli.sources import main as sources_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

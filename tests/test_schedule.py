@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 from conftest import ServerProcess, free_port
 from test_web_sources import ARTICLES, SiteServer
 
@@ -77,7 +77,7 @@ def test_a_scheduled_run_happens_by_itself(prefect_server, site, tmp_path):
     log = open(tmp_path / "schedule.log", "w")
     proc = subprocess.Popen([str(BIN / "claimgraph"), "schedule", "--registry", str(registry), "--store", str(store)]
                             if (BIN / "claimgraph").exists() and _cli_has_schedule() else
-                            [sys.executable, "-m", "claimgraph.sources_cli", "schedule", "--registry", str(registry),
+                            [sys.executable, "-m", "claimgraph.cli.sources", "schedule", "--registry", str(registry),
                              "--store", str(store)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
@@ -128,9 +128,10 @@ def test_stage_tasks_run_on_a_local_dask_cluster(prefect_server, site, tmp_path)
     site.set_feed(PATHS)
     registry = tmp_path / "sources.yaml"
     registry.write_text(f"sources:\n  - name: review\n    kind: feed\n    location: {site.url}/feed.xml\n")
-    env = dict(server_env, PREFECT_API_URL=api, PREFECT_LOGGING_LEVEL="INFO", PREFECT_HOME=str(tmp_path / "home"))
+    env = dict(server_env, PREFECT_API_URL=api, PREFECT_LOGGING_LEVEL="INFO", PREFECT_HOME=str(tmp_path / "home"),
+               CLAIMGRAPH_FLOW_TASK_DOCUMENTS="1")  # one process task per document: four tasks for two workers
     result = subprocess.run(
-        [sys.executable, "-m", "claimgraph.sources_cli", "sources", "--registry", str(registry), "run", "review",
+        [sys.executable, "-m", "claimgraph.cli.sources", "sources", "--registry", str(registry), "run", "review",
          "--store", str(tmp_path / "store"), "--dask", "local:2"],
         env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     out = result.stdout + result.stderr
@@ -138,7 +139,7 @@ def test_stage_tasks_run_on_a_local_dask_cluster(prefect_server, site, tmp_path)
     assert "4 new, 0 changed, 0 unchanged, 0 failed" in out
     assert "PrefectDaskClient" in out  # the stage tasks went through Dask ...
     assert out.count("distributed.scheduler - Register worker addr") == 2  # ... on a cluster of two workers
-    runs = _api(api, "/task_runs/filter", {"task_runs": {"name": {"like_": "extract"}}})
+    runs = _api(api, "/task_runs/filter", {"task_runs": {"name": {"like_": "process"}}})
     assert len(runs) >= 4
     with OxigraphStore(tmp_path / "store", read_only=True) as s:
         assert len([g for g in s.named_graphs() if "/graph/" in g and "/graph/run/" not in g]) == 4

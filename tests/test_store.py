@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 
 A = '<http://ex/a> <http://ex/p> "one" .\n<http://ex/a> <http://ex/p> "two" .\n'
 B = '<http://ex/b> <http://ex/p> "three" .\n'
@@ -48,3 +48,43 @@ def test_a_closed_store_reopens_read_only_with_its_data(tmp_path):
     with OxigraphStore(tmp_path / "store", read_only=True) as reader:
         assert reader.graph_size("http://g/a") == 2
         assert reader.named_graphs() == ["http://g/a"]
+
+
+def triples(*values: str) -> list:
+    import pyoxigraph as ox
+
+    return [ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"), ox.Literal(v)) for v in values]
+
+
+def test_replacing_writes_only_the_difference_and_tells_the_listeners(store):
+    changes = []
+    store.add_listener(changes.append)
+    first = store.replace_graphs([("http://g/a", triples("1", "2", "3")), ("http://g/b", triples("x"))])
+    assert [(r.triples_before, r.triples_after, r.added, r.removed) for r in first] == [(0, 3, 3, 0), (0, 1, 1, 0)]
+    assert len(changes) == 1 and set(changes[0].replaced) == {"http://g/a", "http://g/b"}
+    generation = store.generation
+    same = store.replace_graph("http://g/a", triples("1", "2", "3"))
+    assert (same.added, same.removed) == (0, 0) and store.generation == generation  # nothing written
+    result = store.replace_graph("http://g/a", triples("2", "3", "4", "5"))
+    assert (result.triples_before, result.triples_after, result.added, result.removed) == (3, 4, 2, 1)
+    assert sorted(q.object.value for q in store.graph_quads("http://g/a")) == ["2", "3", "4", "5"]
+    assert store.generation == generation + 1 and list(changes[-1].replaced) == ["http://g/a"]
+    store.drop_graph("http://g/b")
+    assert changes[-1].dropped == ("http://g/b",) and store.named_graphs() == ["http://g/a"]
+
+
+def test_an_empty_replacement_leaves_an_empty_graph(store):
+    store.replace_graph("http://g/a", triples("1"))
+    store.replace_graph("http://g/a", [])
+    store.replace_graph("http://g/new", [])
+    assert store.named_graphs() == ["http://g/a", "http://g/new"] and store.triple_count() == 0
+
+
+def test_page_text_never_reaches_an_update_as_text(store):
+    """A literal shaped like SPARQL Update is data like any other (the terms go through functions)."""
+    evil = '" } } ; DROP ALL ; INSERT DATA { GRAPH <http://g/x> { <a:b> <c:d> "e" } } #'
+    store.replace_graph("http://g/keep", triples("keep me"))
+    store.replace_graph("http://g/a", triples("1"))
+    store.replace_graph("http://g/a", triples(evil))
+    assert store.named_graphs() == ["http://g/a", "http://g/keep"]
+    assert [q.object.value for q in store.graph_quads("http://g/a")] == [evil]

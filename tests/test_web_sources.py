@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.feeds import FeedError, parse_feed, parse_sitemap
+from claimgraph.sources.feeds import FeedError, parse_feed, parse_sitemap
 from claimgraph.model import SourceError
 from claimgraph.parse.html_page import extract_page_metadata, html_to_text_page
 from claimgraph.parse.text_page import parse_text_page
-from claimgraph.web import FetchConfig, Fetcher, FetchError, canonical_url
+from claimgraph.sources.http import FetchConfig, Fetcher, FetchError, canonical_url
 
 SITE = Path(__file__).resolve().parent / "site"
 
@@ -267,8 +267,13 @@ def test_atom_and_rss1_feeds():
     assert [i.url for i in parse_feed(rdf, "https://example.org/rss").items] == ["https://example.org/x"]
 
 
+def test_a_truncated_feed_still_gives_the_items_it_has():
+    feed = parse_feed(b"<rss><channel><item><link>/a</link></item>", "https://example.org/feed.xml")
+    assert [i.url for i in feed.items] == ["https://example.org/a"] and "line" in feed.problem
+
+
 @pytest.mark.parametrize("body, message", [
-    (b"<rss><channel><item><link>/a</link></item>", "malformed feed: .* at line 1"),
+    (b"this is not XML at all {{", "malformed feed: .* at line"),
     (b"<!DOCTYPE html><html><body><p>Not a feed</p></body></html>", "not an RSS or Atom feed|looks like an HTML page"),
     (b"", "empty feed"),
     (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><rss><channel/></rss>', "entities"),

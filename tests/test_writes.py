@@ -26,7 +26,7 @@ with warnings.catch_warnings():  # starlette's note about httpx vs httpx2, at im
 from claimgraph.api import auth, sparql, update
 from claimgraph.api.app import create_app
 from claimgraph.config import Settings
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 from test_api import CHECKER, Server, free_port, make_store
 
 pytestmark = pytest.mark.slow

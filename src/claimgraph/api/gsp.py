@@ -15,9 +15,9 @@ ignored: every triple goes into the target graph.
 default graph, together with all named graphs.
 
 Atomicity: each write is one Oxigraph transaction taken under the store's write
-lock. PUT replaces a graph with one update (DROP + INSERT DATA) or, for a
-graph that does not exist yet, one load; POST is one load (or one `extend`);
-a body that does not parse changes nothing.
+lock. PUT replaces a graph through `OxigraphStore.replace_graph` (only the
+difference is written, in one transaction; a new graph in one bulk insert);
+POST is one load (or one `extend`); a body that does not parse changes nothing.
 """
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..config import Settings
-from ..store import OxigraphStore
+from ..stores import OxigraphStore
 from .answers import TEXT, Answer, ProtocolError, negotiate, split_media_type, with_charset
-from .app import get_app_settings, get_store, route
+from .deps import get_app_settings, get_store, route
 from .auth import check_write_access
 from .sparql import to_response
 from .update import write_lock
@@ -131,10 +131,6 @@ def parse_body(body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> list[ox.
         raise _parse_error(exc)
 
 
-def ntriples_of(quads: list[ox.Quad]) -> str:
-    return ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-
-
 def graph_exists(store: OxigraphStore, target: Target) -> bool:
     return True if not target.graph else store.native.contains_named_graph(target.node)
 
@@ -166,12 +162,9 @@ def replace_graph(store: OxigraphStore, target: Target, body: bytes, fmt: ox.Rdf
     quads = parse_body(body, fmt, base_iri)
     if target.graph:
         created = not graph_exists(store, target)
-        if quads:
-            store.replace_graph(target.graph, ntriples_of(quads))
-        else:  # an empty graph is still a graph
-            store.update(f"DROP SILENT GRAPH <{target.graph}> ;\nCREATE SILENT GRAPH <{target.graph}>")
+        store.replace_graph(target.graph, quads)  # terms, never text; an empty body leaves an empty graph
         return 201 if created else 204
-    store.update("DROP SILENT DEFAULT ;\nINSERT DATA {\n" + ntriples_of(quads) + "\n}")
+    store.replace_default_graph([q.triple for q in quads])
     return 204
 
 
@@ -192,6 +185,7 @@ def merge_into(store: OxigraphStore, target: Target, body: bytes, fmt: ox.RdfFor
             raise _parse_error(exc)
         if created and target.graph and not graph_exists(store, target):
             store.native.add_graph(target.node)  # an empty body still creates the graph
+        store.changed(other=True)
     return 201 if created else 204
 
 
@@ -201,7 +195,7 @@ def delete_graph(store: OxigraphStore, target: Target) -> int:
             raise ProtocolError(404, f"No graph <{target.graph}> in this store.")
         store.drop_graph(target.graph)
     else:
-        store.update("DROP SILENT DEFAULT")
+        store.clear_default_graph()
     return 204
 
 

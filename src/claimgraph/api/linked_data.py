@@ -13,7 +13,8 @@
 
 `?format=turtle|jsonld|ntriples|rdfxml|html` overrides the Accept header (for links).
 Collecting an entity's data is a plain function (`describe_entity`) over the
-store; rendering is `entity_html` / `entity_rdf`; the routes only negotiate.
+store; rendering is `entity_html` (templates/entity.html, autoescaped) / `entity_rdf`;
+the routes only negotiate.
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ from fastapi.responses import Response
 from ..config import CG, ONTOLOGY_IRI
 from ..vocab import FOAF, ITSRDF, NIF, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, WD
 from .answers import HTML, TEXT, Answer, ProtocolError, negotiate, with_charset
-from .app import get_query_runner, get_store, route
-from .html import curie, esc, link, page
+from .deps import get_query_runner, get_store, route
+from .html import curie, render
 from .sparql import QueryRunner, run_limited, to_response
 
 RDF_OFFERS: dict[str, ox.RdfFormat] = {
@@ -50,6 +51,7 @@ LABEL_PROPERTIES = [RDFS + "label", SCHEMA + "name", SKOS + "prefLabel", SCHEMA 
 TYPE = RDF + "type"
 SAME_AS = OWL + "sameAs"
 MENTION_REF = ITSRDF + "taIdentRef"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 MAX_OUT = 2000  # triples shown / described per entity, each way
 MAX_IN = 500
 MAX_BNODES = 500
@@ -290,101 +292,72 @@ class Links:
         return iri
 
 
-def _term_html(term, view: EntityView, links: Links, depth: int = 0) -> str:
+@dataclass
+class TermView:
+    """One term as templates/macros.html `term` shows it."""
+
+    kind: str  # "iri" | "literal" | "bnode" | "other"
+    value: str = ""
+    href: str | None = None
+    label: str | None = None
+    language: str | None = None
+    datatype: str | None = None  # None for xsd:string
+    children: list = field(default_factory=list)  # (TermView, TermView) of a blank node
+    cut: bool = False  # a blank node too deep to show
+
+
+def term_view(term, view: EntityView, links: Links, depth: int = 0) -> TermView:
     if isinstance(term, ox.NamedNode):
-        label = view.labels.get(term.value)
-        text = label or curie(term.value)
-        extra = f' <span class="iri">{esc(curie(term.value))}</span>' if label else ""
-        return link(links.href(term.value), text) + extra
+        return TermView("iri", term.value, links.href(term.value), view.labels.get(term.value))
     if isinstance(term, ox.Literal):
-        value = term.value
-        if len(value) > 600:
-            body = f"<details><summary>{esc(value[:300])}…</summary><div class='lit'>{esc(value)}</div></details>"
-        else:
-            body = f'<span class="lit">{esc(value)}</span>'
-        if term.language:
-            return body + f' <span class="lang">@{esc(term.language)}</span>'
-        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return body + f' <span class="dt">{esc(curie(term.datatype.value))}</span>'
-        return body
+        dt = term.datatype.value if term.datatype is not None else None
+        return TermView("literal", term.value, language=term.language,
+                        datatype=None if term.language or dt == XSD_STRING else dt)
     if isinstance(term, ox.BlankNode):
         if depth >= 4:
-            return "[…]"
-        rows = [t for t in view.outgoing if t.subject == term]
-        inner = "".join(f"<div>{_term_html(t.predicate, view, links)}: {_term_html(t.object, view, links, depth + 1)}"
-                        f"</div>" for t in rows)
-        return f'<div class="bnode">{inner or "[ ]"}</div>'
-    return esc(str(term))
+            return TermView("bnode", cut=True)
+        return TermView("bnode", children=[(term_view(t.predicate, view, links), term_view(t.object, view, links, depth + 1))
+                                           for t in view.outgoing if t.subject == term])
+    return TermView("other", str(term))
 
 
-def _property_rows(view: EntityView, links: Links) -> str:
+def entity_html(view: EntityView, links: Links) -> str:
+    title = view.label()
     node = ox.NamedNode(view.iri)
     grouped: dict[str, list] = {}
     for t in view.outgoing:
         if t.subject == node and t.predicate.value != TYPE:
             grouped.setdefault(t.predicate.value, []).append(t.object)
-    rows = []
-    for p in sorted(grouped, key=lambda p: view.label(p).lower()):
-        values = "<br>".join(_term_html(o, view, links) for o in grouped[p])
-        rows.append(f"<tr><th>{link(links.href(p), view.label(p))}</th><td>{values}</td></tr>")
-    return "".join(rows)
+    properties = [(TermView("iri", p, links.href(p), view.label(p)), [term_view(o, view, links) for o in grouped[p]])
+                  for p in sorted(grouped, key=lambda p: view.label(p).lower())]
 
+    def claims(rows: list[ClaimRow], show: str) -> list[dict]:
+        return [{"text": c.text, "href": links.href(c.claim),
+                 "other": term_view(c.holder if show == "holder" else c.about, view, links)
+                 if (c.holder if show == "holder" else c.about) is not None else None} for c in rows]
 
-def _claim_html(c: ClaimRow, view: EntityView, links: Links, show: str) -> str:
-    other = c.holder if show == "holder" else c.about
-    who = f" — {_term_html(other, view, links)}" if other is not None else ""
-    return f"<li>“{esc(c.text)}”{who} <span class='muted'>({link(links.href(c.claim), 'claim')})</span></li>"
-
-
-def entity_html(view: EntityView, links: Links) -> str:
-    title = view.label()
-    types = " ".join(link(links.href(t.value), view.label(t.value)) for t in view.values(TYPE)
-                     if isinstance(t, ox.NamedNode))
-    wikidata = [t.value for t in view.values(SAME_AS) if isinstance(t, ox.NamedNode) and t.value.startswith(WD)]
-    here = links.href(view.iri).split("#")[0]
-    parts = [f"<h1>{esc(title)}</h1>", f'<p class="iri">{esc(view.iri)}</p>']
-    if types:
-        parts.append(f'<p class="types">{types}</p>')
-    if wikidata:
-        parts.append("<p>Wikidata: " + ", ".join(
-            link(w, w[len(WD):]) for w in wikidata) + "</p>")
-    parts.append(f"<p class='muted'>As {link(here + '?format=turtle', 'Turtle')} · "
-                 f"{link(here + '?format=jsonld', 'JSON-LD')} · {link(here + '?format=ntriples', 'N-Triples')}</p>")
-    if view.graph_size is not None:
-        store_href = "/store?" + urllib.parse.urlencode({"graph": view.iri})
-        parts.append(f"<p>A named graph of {view.graph_size:,} triples: {link(store_href, 'download (Turtle)')}.</p>")
-    rows = _property_rows(view, links)
-    if rows:
-        parts.append(f"<h2>Properties</h2><table>{rows}</table>")
-    if view.mentions:
-        items = []
-        for m in view.mentions:
-            where = link(links.href(m.article), m.headline or curie(m.article)) if m.article else ""
-            items.append(f"<li>{where}<blockquote>{esc(m.before)}<mark>{esc(m.text)}</mark>{esc(m.after)}"
-                         f"</blockquote></li>")
-        more = (f"<p class='muted'>{view.mention_count - len(view.mentions)} more not shown.</p>"
-                if view.mention_count > len(view.mentions) else "")
-        parts.append(f"<h2>Mentions ({view.mention_count})</h2><ul>{''.join(items)}</ul>{more}")
-    if view.claims_about:
-        parts.append(f"<h2>Claims about {esc(title)}</h2><ul>"
-                     + "".join(_claim_html(c, view, links, "holder") for c in view.claims_about) + "</ul>")
-    if view.claims_held:
-        parts.append(f"<h2>Claims by {esc(title)}</h2><ul>"
-                     + "".join(_claim_html(c, view, links, "about") for c in view.claims_held) + "</ul>")
-    if view.incoming:
-        rows = "".join(f"<tr><td>{_term_html(t.subject, view, links)}</td>"
-                       f"<td>{link(links.href(t.predicate.value), view.label(t.predicate.value))}</td></tr>"
-                       for t in view.incoming)
-        parts.append(f"<h2>Referenced by</h2><table>{rows}</table>")
-    if view.graphs:
-        parts.append("<h2>Named graphs</h2><ul>" + "".join(
-            f"<li>{link(links.href(g), g)}</li>" for g in view.graphs) + "</ul>")
-    return page(title, "\n".join(parts))
+    return render(
+        "entity.html", title=title, iri=view.iri,
+        types=[(links.href(t.value), view.label(t.value)) for t in view.values(TYPE) if isinstance(t, ox.NamedNode)],
+        wikidata=[t.value for t in view.values(SAME_AS) if isinstance(t, ox.NamedNode) and t.value.startswith(WD)],
+        here=links.href(view.iri).split("#")[0], graph_size=view.graph_size,
+        store_href="/store?" + urllib.parse.urlencode({"graph": view.iri}),
+        properties=properties,
+        mentions=[{"article": m.article, "href": links.href(m.article) if m.article else None,
+                   "headline": m.headline, "before": m.before, "text": m.text, "after": m.after}
+                  for m in view.mentions],
+        mention_count=view.mention_count,
+        claim_lists=[(f"Claims about {title}", claims(view.claims_about, "holder")),
+                     (f"Claims by {title}", claims(view.claims_held, "about"))],
+        incoming=[(term_view(t.subject, view, links), TermView("iri", t.predicate.value, links.href(t.predicate.value),
+                                                               view.label(t.predicate.value)))
+                  for t in view.incoming],
+        graphs=[(links.href(g), g) for g in view.graphs],
+    )
 
 
 def not_found_html(iri: str) -> str:
-    return page("Not found", f"<h1>Nothing known about this IRI</h1><p class='iri'>{esc(iri)}</p>"
-                             "<p>No triple in the graph names it. Try the <a href='/'>SPARQL editor</a>.</p>")
+    return render("not_found.html", title="Not found", iri=iri)
 
 
 def answer_entity(view: EntityView, *, accept: str | None, fmt: str | None, links: Links) -> Answer:
@@ -429,6 +402,7 @@ class Term:
     subs: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     ranges: list[str] = field(default_factory=list)
+    listed: list = field(default_factory=list)  # (heading, IRIs) for the page
 
     @property
     def anchor(self) -> str:
@@ -473,44 +447,19 @@ def ontology_html(store: ox.Store) -> str:
             return q.object.value
         return ""
 
-    def ref(iri: str) -> str:
-        if iri in terms:
-            return link("#" + terms[iri].anchor, curie(iri))
-        return link(iri, curie(iri))
-
-    def section(title: str, selected: list[Term]) -> str:
-        out = [f"<h2>{esc(title)} ({len(selected)})</h2>"]
-        for t in selected:
-            dl = [f"<dt>IRI</dt><dd class='iri'>{esc(t.iri)}</dd>"]
-            if t.comments:
-                dl.append("<dt>Comment</dt>" + "".join(f"<dd>{esc(c)}</dd>" for c in t.comments))
-            for name, values in (("Super-" + ("classes" if t.kind == "class" else "properties"), t.supers),
-                                 ("Sub-" + ("classes" if t.kind == "class" else "properties"), sorted(t.subs)),
-                                 ("Domain", t.domains), ("Range", t.ranges)):
-                if values:
-                    dl.append(f"<dt>{name}</dt><dd>{', '.join(ref(v) for v in values)}</dd>")
-            label = t.labels[0] if t.labels else ""
-            out.append(f"<section class='term' id='{esc(t.anchor)}'><h3>{esc(curie(t.iri))}"
-                       f"{' — ' + esc(label) if label else ''} <span class='tag'>{esc(t.kind)}</span></h3>"
-                       f"<dl class='term'>{''.join(dl)}</dl></section>")
-        return "".join(out)
-
     def order(t: Term) -> tuple:
         return (not t.iri.startswith(CG), curie(t.iri).lower())
 
+    for t in terms.values():
+        kind = "classes" if t.kind == "class" else "properties"
+        t.listed = [("Super-" + kind, t.supers), ("Sub-" + kind, sorted(t.subs)), ("Domain", t.domains),
+                    ("Range", t.ranges)]
     classes = sorted((t for t in terms.values() if t.kind == "class"), key=order)
     props = sorted((t for t in terms.values() if t.kind != "class"), key=order)
-    toc = " · ".join(link("#" + t.anchor, curie(t.iri)) for t in classes + props if t.iri.startswith(CG))
-    body = f"""<h1>{esc(first(RDFS + 'label') or 'ClaimGraph ontology')}</h1>
-<p class="iri">{esc(ONTOLOGY_IRI)} · version {esc(first(OWL + 'versionInfo') or '?')}</p>
-<p>{esc(first(RDFS + 'comment'))}</p>
-<p class="muted">Also as {link('/ontology?format=turtle', 'Turtle')} · {link('/ontology?format=jsonld', 'JSON-LD')}
-· {link('/ontology?format=ntriples', 'N-Triples')} · {link('/ontology?format=rdfxml', 'RDF/XML')}.
-cg: terms come first in each list; the reused standard terms follow, with the hierarchy ClaimGraph relies on.</p>
-<p><b>cg: terms</b>: {toc}</p>
-{section('Classes', classes)}
-{section('Properties', props)}"""
-    return page("Ontology", body)
+    return render("ontology.html", title="Ontology", terms=terms, classes=classes, properties=props,
+                  own=[t for t in classes + props if t.iri.startswith(CG)],
+                  label=first(RDFS + "label") or "ClaimGraph ontology", ontology_iri=ONTOLOGY_IRI,
+                  version=first(OWL + "versionInfo") or "?", comment=first(RDFS + "comment"))
 
 
 def answer_ontology(path: Path, *, accept: str | None, fmt: str | None) -> Answer:

@@ -62,7 +62,7 @@ from .answers import (  # noqa: F401 - re-exported: the protocol's shared pieces
     split_media_type,
     with_charset,
 )
-from .app import get_app_settings, get_query_runner, get_store, route
+from .deps import get_app_settings, get_query_runner, get_store, route
 
 T = TypeVar("T")
 

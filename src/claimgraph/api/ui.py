@@ -4,18 +4,18 @@ to their pages on this server.
 
 YASGUI's files (static/yasgui/, from npm by scripts/setup_ui.sh) are served
 by the app itself, no CDN. Without them the page is the plain query form
-(pages.py), with a note saying how to get the editor.
+(pages.py), with a note saying how to get the editor. Both are templates
+(templates/yasgui.html, templates/fallback.html).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from .html import esc
+from .html import render
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 YASGUI_JS = STATIC_DIR / "yasgui" / "yasgui.min.js"
@@ -45,12 +45,6 @@ def yasgui_available() -> bool:
     return YASGUI_JS.is_file() and YASGUI_CSS.is_file()
 
 
-def _json_for_script(value: object) -> str:
-    """JSON safe inside <script>: no '</script>' or '<!--' can close or confuse it."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace(
-        "&", "\\u0026")
-
-
 def yasgui_page(examples: list[Example], base_iri: str, endpoint: str = "/sparql") -> str:
     config = {
         "endpoint": endpoint,
@@ -59,30 +53,7 @@ def yasgui_page(examples: list[Example], base_iri: str, endpoint: str = "/sparql
         "examples": [{"name": e.name, "title": e.title, "query": e.query} for e in examples],
         "examplesVersion": hashlib.sha256("".join(e.query for e in examples).encode()).hexdigest()[:12],
     }
-    listed = "".join(f"<li><b>{esc(e.name)}</b> {esc(e.title)}</li>" for e in examples)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ClaimGraph SPARQL</title>
-<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">
-<link rel="stylesheet" href="/static/claimgraph.css">
-</head>
-<body>
-<header class="site"><b><a href="/">ClaimGraph</a></b> <a href="/ontology">Ontology</a>
-<a href="/.well-known/void">Dataset (VoID)</a> <a href="/sparql">Service description</a> <a href="/docs">API</a></header>
-<p class="intro">SPARQL 1.1 over the ClaimGraph knowledge graph at <code>{esc(endpoint)}</code>. The default graph
-is the union of all named graphs (one per source document). Each tab named CQ… is a competency question
-of the ontology, ready to run (Ctrl+Enter). Entity IRIs in the results open their pages.</p>
-<div id="yasgui"></div>
-<details class="examples"><summary>The example questions</summary><ul>{listed}</ul></details>
-<script id="claimgraph-config" type="application/json">{_json_for_script(config)}</script>
-<script src="/static/yasgui/yasgui.min.js"></script>
-<script src="/static/claimgraph.js"></script>
-</body>
-</html>
-"""
+    return render("yasgui.html", config=config, examples=examples, endpoint=endpoint)
 
 
 def index_html(examples: list[Example], base_iri: str) -> str:

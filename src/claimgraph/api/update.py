@@ -228,6 +228,7 @@ def execute_update(store: OxigraphStore, text: str, base_iri: str | None) -> Non
     """Apply the update as one transaction, serialised with the store's other writes."""
     with write_lock(store):
         store.native.update(text, base_iri=base_iri)
+        store.changed(other=True)  # readers (and the query workers) see a new generation
 
 
 def answer_update(

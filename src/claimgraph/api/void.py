@@ -22,8 +22,8 @@ from fastapi.responses import Response
 from ..config import ONTOLOGY_IRI
 from ..vocab import DCTERMS, FOAF, OWL, RDF, WD, XSD
 from .answers import HTML, Answer, ProtocolError, negotiate, with_charset
-from .app import get_app_settings, get_query_runner, get_store, route
-from .html import curie, esc, link, page
+from .deps import get_app_settings, get_query_runner, get_store, route
+from .html import render
 from .sparql import run_limited, to_response
 
 VOID = "http://rdfs.org/ns/void#"
@@ -213,32 +213,10 @@ def void_html(stats: VoidStats, endpoint: str, store_endpoint: str) -> str:
     def local(iri: str) -> str:  # our own IRIs link to their pages on this server
         return "/" + iri.split("/", 3)[3] if iri.startswith(stats.base_iri) else iri
 
-    rows = "".join(f"<tr><td>{link(local(c), curie(c))}</td><td>{n:,}</td></tr>" for c, n in stats.classes)
-    graphs = "".join(f"<tr><td>{link(local(g), g)}</td><td>{n:,}</td></tr>"
-                     for g, n in stats.graphs[:MAX_LISTED_GRAPHS])
-    more = (f"<p class='muted'>{len(stats.graphs) - MAX_LISTED_GRAPHS:,} more graphs not listed.</p>"
-            if len(stats.graphs) > MAX_LISTED_GRAPHS else "")
-    body = f"""
-<h1>The ClaimGraph dataset</h1>
-<p class="muted">VoID description, also as {link('?format=turtle', 'Turtle')}, {link('?format=jsonld', 'JSON-LD')},
-{link('?format=ntriples', 'N-Triples')}. Computed {esc(stats.computed_at)} in {stats.seconds:g} s.</p>
-<table>
-<tr><th>SPARQL endpoint</th><td>{link(endpoint)}</td></tr>
-<tr><th>Graph Store (dump)</th><td>{link(store_endpoint)}</td></tr>
-<tr><th>Entity IRIs under</th><td class="iri">{esc(stats.base_iri)}</td></tr>
-<tr><th>Triples</th><td>{stats.triples:,}</td></tr>
-<tr><th>Entities (minted here)</th><td>{stats.entities:,}</td></tr>
-<tr><th>Distinct subjects</th><td>{stats.distinct_subjects:,}</td></tr>
-<tr><th>Properties</th><td>{stats.properties:,}</td></tr>
-<tr><th>Named graphs</th><td>{len(stats.graphs):,}</td></tr>
-<tr><th>owl:sameAs links to Wikidata</th><td>{stats.wikidata_links:,}</td></tr>
-</table>
-<h2>Entities per class</h2>
-<table><tr><th>Class</th><th>Entities</th></tr>{rows}</table>
-<h2>Named graphs</h2>
-<table><tr><th>Graph</th><th>Triples</th></tr>{graphs}</table>{more}
-"""
-    return page("Dataset", body)
+    listed = stats.graphs[:MAX_LISTED_GRAPHS]
+    return render("void.html", title="Dataset", stats=stats, endpoint=endpoint, store_endpoint=store_endpoint,
+                  classes=[(local(c), c, n) for c, n in stats.classes],
+                  graphs=[(local(g), g, n) for g, n in listed], more=len(stats.graphs) - len(listed))
 
 
 FORMAT_ALIASES = {"turtle": "text/turtle", "ttl": "text/turtle", "ntriples": "application/n-triples",

@@ -6,13 +6,13 @@ ISO 3166 codes (P297, P298), head of state (P35), head of government (P6),
 member of (P463), inception (P571), country of citizenship (P27) and
 employer (P108), with the English label of each item they point to.
 
-The answer becomes N-Triples for a named graph of its own (by default
+The answer becomes triples (pyoxigraph terms, each checked when made) for a named graph of its own (by default
 `{base}graph/wikidata`, `wikidata_graph_iri`) in Wikidata's own terms: items
 as `http://www.wikidata.org/entity/Q…`, statements with
 `http://www.wikidata.org/prop/direct/P…`, labels as `rdfs:label` with language
 tags; the graph carries its provenance (prov:wasDerivedFrom the endpoint,
 prov:generatedAtTime). Local entities join it through the owl:sameAs links
-written by the mapping and `reconcile.link_decisions_ntriples`.
+written by the mapping and `reconcile.link_decision_triples`.
 """
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ import re
 from datetime import datetime, timezone
 from typing import Iterable
 
+import pyoxigraph as ox
+
 from .. import vocab as V
 from ..iris import Iris
+from ..rdf import literal
 from .wikidata import WikidataClient, WikidataError
 
 log = logging.getLogger(__name__)
@@ -73,48 +76,49 @@ SELECT ?item ?prop ?value ?valueLabel WHERE {{
 }}"""
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _term(binding: dict | None) -> str | None:
-    """An N-Triples term from a SPARQL JSON binding; blank nodes (unknown values) are dropped."""
+def _term(binding: dict | None) -> ox.NamedNode | ox.Literal | None:
+    """A term from a SPARQL JSON binding (an answer from outside: checked like page content);
+    blank nodes (unknown values) and anything malformed are dropped."""
     if not binding:
         return None
     kind, value = binding.get("type"), binding.get("value")
     if not isinstance(value, str):
         return None
-    if kind == "uri":
-        return None if _IRI_BAD.search(value) or ":" not in value else f"<{value}>"
-    if kind in ("literal", "typed-literal"):
-        lang = binding.get("xml:lang")
-        if lang:
-            return f'"{_escape(value)}"@{lang}' if _LANG.match(lang) else None
-        dt = binding.get("datatype")
-        if dt and dt != V.XSD + "string" and not _IRI_BAD.search(dt):
-            return f'"{_escape(value)}"^^<{dt}>'
-        return f'"{_escape(value)}"'
+    try:
+        if kind == "uri":
+            return None if _IRI_BAD.search(value) or ":" not in value else ox.NamedNode(value)
+        if kind in ("literal", "typed-literal"):
+            lang = binding.get("xml:lang")
+            if lang:
+                return ox.Literal(value, language=lang) if _LANG.match(lang) else None
+            dt = binding.get("datatype")
+            if dt and dt != V.XSD + "string" and not _IRI_BAD.search(dt):
+                return ox.Literal(value, datatype=ox.NamedNode(dt))
+            return ox.Literal(value)
+    except ValueError:
+        return None
     return None
 
 
-def rows_to_ntriples(results: dict) -> list[str]:
-    """N-Triples lines from the enrichment query's SPARQL JSON results."""
-    lines: list[str] = []
+def rows_to_triples(results: dict) -> list[ox.Triple]:
+    """Triples from the enrichment query's SPARQL JSON results."""
+    out: list[ox.Triple] = []
     allowed = {V.RDFS + "label"} | {WDT + p for p in PROPERTIES}
+    label = ox.NamedNode(V.RDFS + "label")
     for row in (results.get("results") or {}).get("bindings") or []:
         item, prop, value = _term(row.get("item")), row.get("prop"), _term(row.get("value"))
-        if not item or not value or not prop or prop.get("value") not in allowed:
+        if not isinstance(item, ox.NamedNode) or value is None or not prop or prop.get("value") not in allowed:
             continue
-        if not item.startswith(f"<{V.WD}Q"):
+        if not item.value.startswith(f"{V.WD}Q"):
             continue
-        lines.append(f"{item} <{prop['value']}> {value} .")
+        out.append(ox.Triple(item, ox.NamedNode(prop["value"]), value))
         value_label = _term(row.get("valueLabel"))
-        if value.startswith("<") and value_label and value_label.startswith('"'):
-            lines.append(f"{value} <{V.RDFS}label> {value_label} .")
-    return lines
+        if isinstance(value, ox.NamedNode) and isinstance(value_label, ox.Literal):
+            out.append(ox.Triple(value, label, value_label))
+    return out
 
 
-def enrich(
+def enrich_triples(
     qids: Iterable[str],
     client: WikidataClient,
     *,
@@ -122,14 +126,14 @@ def enrich(
     iris: Iris | None = None,
     languages: Iterable[str] = LANGUAGES,
     strict: bool = False,
-) -> str:
-    """N-Triples for the Wikidata graph: facts about `qids` plus the graph's provenance.
+) -> list[ox.Triple]:
+    """The Wikidata graph: facts about `qids` plus the graph's provenance.
 
     A batch Wikidata cannot answer (offline cache miss, HTTP error) is left out
     and logged, unless `strict`, when the error is raised.
     """
     ids = sorted({q for q in qids if q and _QID.match(q)}, key=lambda q: (len(q), q))
-    lines: list[str] = []
+    triples: list[ox.Triple] = []
     failures: list[str] = []
     for i in range(0, len(ids), BATCH):
         batch = ids[i:i + BATCH]
@@ -141,25 +145,29 @@ def enrich(
             log.warning("Wikidata enrichment of %d items skipped: %s", len(batch), exc)
             failures.append(str(exc))
             continue
-        lines.extend(rows_to_ntriples(results))
+        triples.extend(rows_to_triples(results))
     if graph_iri is None:
         if iris is None:
             from ..config import get_settings
 
             iris = Iris(get_settings().base_iri)
         graph_iri = wikidata_graph_iri(iris)
-    endpoint = client.settings.sparql_url
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    g = f"<{graph_iri}>"
-    lines += [
-        f"{g} <{V.RDF}type> <{V.PROV_ENTITY}> .",
-        f"{g} <{V.PROV}wasDerivedFrom> <{endpoint}> .",
-        f"{g} <{V.PROV}generatedAtTime> \"{now}\"^^<{V.XSD}dateTime> .",
-        f"{g} <{V.RDFS}label> \"Facts from Wikidata about {len(ids)} linked items\" .",
+    g, N = ox.NamedNode(graph_iri), ox.NamedNode
+    now = datetime.now(timezone.utc)
+    triples += [
+        ox.Triple(g, N(V.RDF + "type"), N(V.PROV_ENTITY)),
+        ox.Triple(g, N(V.PROV + "wasDerivedFrom"), N(client.settings.sparql_url)),
+        ox.Triple(g, N(V.PROV + "generatedAtTime"), literal(now)),
+        ox.Triple(g, N(V.RDFS + "label"), ox.Literal(f"Facts from Wikidata about {len(ids)} linked items")),
     ]
     for failure in failures:
-        lines.append(f"{g} <{V.RDFS}comment> \"{_escape('not fetched: ' + failure)}\" .")
-    return "\n".join(dict.fromkeys(lines)) + "\n"
+        triples.append(ox.Triple(g, N(V.RDFS + "comment"), ox.Literal("not fetched: " + failure)))
+    return list(dict.fromkeys(triples))
+
+
+def enrich(qids: Iterable[str], client: WikidataClient, **options) -> str:
+    """`enrich_triples` as N-Triples text, written by Oxigraph's serializer (for people and tests)."""
+    return ox.serialize(enrich_triples(qids, client, **options), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
 
 
 def linked_qids(store) -> list[str]:

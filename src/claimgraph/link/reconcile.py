@@ -560,11 +560,6 @@ CANDIDATE_ITEM = V.CG + "candidateItem"
 LINK_AGENT_KEY = "agent/claimgraph-wikidata-linker"
 
 
-def _lit(value: object, datatype: str | None = None) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"'
-
-
 def decision_iri(iris: Iris, entity_key: str, source_id: str | None = None) -> str:
     """Per document when `source_id` is given (each document's graph has its own decisions)."""
     if source_id is not None:
@@ -572,18 +567,19 @@ def decision_iri(iris: Iris, entity_key: str, source_id: str | None = None) -> s
     return iris.entity("link/" + entity_key)
 
 
-def link_decisions_ntriples(decisions: list[LinkDecision], iris: Iris, *, source_id: str | None = None) -> str:
-    """N-Triples for the decisions: owl:sameAs or skos:closeMatch on the entity, and the
-    decision itself as a prov:Activity / cg:LinkDecision (method, score, threshold,
-    candidates with their scores, time, the software agent)."""
-    lines: list[str] = []
-    add = lines.append
+def link_decision_triples(decisions: list[LinkDecision], iris: Iris, *, source_id: str | None = None) -> list:
+    """The decisions as pyoxigraph triples: owl:sameAs or skos:closeMatch on the entity, and the
+    decision itself as a prov:Activity / cg:LinkDecision (method, score, threshold, candidates
+    with their scores, time, the software agent)."""
+    from ..rdf import GraphWriter
+
+    w = GraphWriter("urn:claimgraph:link-decisions")
     agent = iris.entity(LINK_AGENT_KEY)
     dec, dt = V.XSD + "decimal", V.XSD + "dateTime"
     if decisions:
-        add(f"<{agent}> <{V.RDF}type> <{V.SOFTWARE_AGENT}> .")
-        add(f"<{agent}> <{V.RDF}type> <{V.PROV}Agent> .")
-        add(f"<{agent}> <{V.RDFS}label> {_lit(f'ClaimGraph Wikidata linker {__version__}')} .")
+        w.iri(agent, V.RDF + "type", V.SOFTWARE_AGENT)
+        w.iri(agent, V.RDF + "type", V.PROV + "Agent")
+        w.lit(agent, V.RDFS + "label", f"ClaimGraph Wikidata linker {__version__}")
     for d in decisions:
         if d.method == "not-attempted":
             continue
@@ -592,31 +588,39 @@ def link_decisions_ntriples(decisions: list[LinkDecision], iris: Iris, *, source
         if d.qid:
             if not _QID.match(d.qid):
                 raise ValueError(f"not a Wikidata item id: {d.qid!r}")
-            add(f"<{node}> <{V.OWL}sameAs> <{V.WD}{d.qid}> .")
+            w.iri(node, V.OWL + "sameAs", V.WD + d.qid)
         for qid, _, _ in d.review_candidates:
-            add(f"<{node}> <{V.SKOS}closeMatch> <{V.WD}{qid}> .")
-        add(f"<{act}> <{V.RDF}type> <{LINK_DECISION}> .")
-        add(f"<{act}> <{V.RDF}type> <{V.PROV_ACTIVITY}> .")
-        add(f"<{act}> <{V.PROV}used> <{node}> .")
-        add(f"<{act}> <{V.PROV}wasAssociatedWith> <{agent}> .")
-        add(f"<{act}> <{V.PROV}endedAtTime> {_lit(d.decided_at.isoformat(timespec='seconds'), dt)} .")
-        add(f"<{act}> <{LINK_METHOD}> {_lit(d.method)} .")
-        add(f"<{act}> <{LINK_SCORE}> {_lit(f'{d.score:.3f}', dec)} .")
-        add(f"<{act}> <{LINK_THRESHOLD}> {_lit(f'{d.threshold:.3f}', dec)} .")
+            w.iri(node, V.SKOS + "closeMatch", V.WD + qid)
+        w.iri(act, V.RDF + "type", LINK_DECISION)
+        w.iri(act, V.RDF + "type", V.PROV_ACTIVITY)
+        w.iri(act, V.PROV + "used", node)
+        w.iri(act, V.PROV + "wasAssociatedWith", agent)
+        w.lit(act, V.PROV + "endedAtTime", d.decided_at.isoformat(timespec="seconds"), dt)
+        w.lit(act, LINK_METHOD, d.method, V.XSD + "string")
+        w.lit(act, LINK_SCORE, f"{d.score:.3f}", dec)
+        w.lit(act, LINK_THRESHOLD, f"{d.threshold:.3f}", dec)
         outcome = (f"owl:sameAs wd:{d.qid}" if d.qid else
                    f"{len(d.review_candidates)} candidate(s) to review" if d.review_candidates else "no link")
-        add(f"<{act}> <{V.RDFS}label> {_lit(f'{d.entity_name or d.entity_key}: {outcome} ({d.method}, score {d.score:.3f})')} .")
+        w.lit(act, V.RDFS + "label", f"{d.entity_name or d.entity_key}: {outcome} ({d.method}, score {d.score:.3f})")
         if d.qid:
-            add(f"<{act}> <{LINK_TARGET}> <{V.WD}{d.qid}> .")
+            w.iri(act, LINK_TARGET, V.WD + d.qid)
         if d.error:
-            add(f"<{act}> <{V.RDFS}comment> {_lit(d.error)} .")
+            w.lit(act, V.RDFS + "comment", d.error, V.XSD + "string")
         for qid, cand_label, score in d.candidates:
             if not _QID.match(qid):
                 continue
             cand = f"{act}/candidate/{quote(qid)}"
-            add(f"<{act}> <{LINK_CANDIDATE_PROP}> <{cand}> .")
-            add(f"<{cand}> <{V.RDF}type> <{LINK_CANDIDATE}> .")
-            add(f"<{cand}> <{CANDIDATE_ITEM}> <{V.WD}{qid}> .")
-            add(f"<{cand}> <{LINK_SCORE}> {_lit(f'{score:.3f}', dec)} .")
-            add(f"<{cand}> <{V.RDFS}label> {_lit(cand_label)} .")
-    return "\n".join(dict.fromkeys(lines)) + ("\n" if lines else "")
+            w.iri(act, LINK_CANDIDATE_PROP, cand)
+            w.iri(cand, V.RDF + "type", LINK_CANDIDATE)
+            w.iri(cand, CANDIDATE_ITEM, V.WD + qid)
+            w.lit(cand, LINK_SCORE, f"{score:.3f}", dec)
+            w.lit(cand, V.RDFS + "label", cand_label, V.XSD + "string")
+    return [q.triple for q in w.quads()]
+
+
+def link_decisions_ntriples(decisions: list[LinkDecision], iris: Iris, *, source_id: str | None = None) -> str:
+    """`link_decision_triples` as N-Triples text, written by Oxigraph's serializer (for people and tests)."""
+    import pyoxigraph as ox
+
+    return ox.serialize(link_decision_triples(decisions, iris, source_id=source_id),
+                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8")

@@ -45,10 +45,6 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 RETRY_AFTER_STATUSES = {429, 503}
 
 
-def _env_bool(value: str) -> bool:
-    return value.strip().lower() not in {"0", "false", "no", "off", ""}
-
-
 @dataclass(frozen=True)
 class WikidataSettings:
     """Where Wikidata is and how to treat it. `from_env()` reads `CLAIMGRAPH_WIKIDATA_*`."""
@@ -71,20 +67,15 @@ class WikidataSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "WikidataSettings":
-        env = dict(os.environ if env is None else env)
-        values: dict[str, Any] = {}
-        if "CLAIMGRAPH_WIKIDATA_API" in env:
-            values["api_url"] = env["CLAIMGRAPH_WIKIDATA_API"]
-        if "CLAIMGRAPH_WIKIDATA_SPARQL" in env:
-            values["sparql_url"] = env["CLAIMGRAPH_WIKIDATA_SPARQL"]
-        if "CLAIMGRAPH_WIKIDATA_OFFLINE" in env:
-            values["offline"] = _env_bool(env["CLAIMGRAPH_WIKIDATA_OFFLINE"])
-        if "CLAIMGRAPH_WIKIDATA_CACHE" in env:
-            values["cache_dir"] = Path(env["CLAIMGRAPH_WIKIDATA_CACHE"])
-        if "CLAIMGRAPH_WIKIDATA_CONTACT" in env:
-            values["contact"] = env["CLAIMGRAPH_WIKIDATA_CONTACT"]
-        if "CLAIMGRAPH_WIKIDATA_MAX_RPS" in env:
-            values["max_requests_per_second"] = float(env["CLAIMGRAPH_WIKIDATA_MAX_RPS"])
+        """From the `CLAIMGRAPH_WIKIDATA_*` fields of `config.Settings` (read from `env` when
+        given, else the process environment through the cached settings)."""
+        from ..config import get_settings, settings_from
+
+        s = get_settings() if env is None else settings_from(env)
+        values: dict[str, Any] = dict(
+            api_url=s.wikidata_api, sparql_url=s.wikidata_sparql, offline=s.wikidata_offline,
+            cache_dir=Path(s.wikidata_cache), contact=s.wikidata_contact,
+            max_requests_per_second=s.wikidata_max_rps)
         values.update(overrides)
         return cls(**values)
 

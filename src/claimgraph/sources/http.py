@@ -1,10 +1,11 @@
-"""Fetch: a polite HTTP client for web pages, feeds and sitemaps.
+"""Fetch, over HTTP: a polite client for web pages, feeds and sitemaps.
 
 `Fetcher.fetch(url)` returns the bytes of one URL or raises `FetchError`
 (a `SourceError`, so run reports name the URL and the reason). Politeness:
 
 - a User-Agent that names ClaimGraph (configurable);
-- robots.txt is read once per host (urllib.robotparser) and obeyed, for the
+- robots.txt is read once per host (protego, which follows RFC 9309 and the
+  wildcard and Allow rules the standard library's parser does not) and obeyed, for the
   URL and for every redirect hop; its Crawl-delay spaces requests to that host
   (capped at `max_crawl_delay`). As RFC 9309 says: a robots.txt answered
   with 4xx allows everything, one that cannot be fetched (5xx, timeout)
@@ -26,15 +27,15 @@ import email.utils
 import random
 import threading
 import time
-import urllib.robotparser
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit, urlunsplit, parse_qsl, urlencode
 
 import httpx
+from protego import Protego
 
-from .model import SourceError
+from ..model import SourceError
 
 DEFAULT_USER_AGENT = "ClaimGraph/0.1 (knowledge-graph ETL; +https://w3id.org/claimgraph)"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -115,6 +116,8 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
     port = parts.port
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     if parts.username:
@@ -161,7 +164,7 @@ class _Host:
         self.slots = threading.BoundedSemaphore(per_host)
         self.lock = threading.Lock()
         self.next_allowed = 0.0
-        self.robots: urllib.robotparser.RobotFileParser | None = None
+        self.robots: Protego | None = None
         self.robots_error: str | None = None
         self.robots_loaded = False
 
@@ -248,13 +251,12 @@ class Fetcher:
             return 0.0
         try:
             d = host.robots.crawl_delay(self.config.user_agent)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError):
             d = None
         return min(float(d), self.config.max_crawl_delay) if d else 0.0
 
     def _load_robots(self, url: str, host: _Host) -> None:
         robots_url = host_key(url) + "/robots.txt"
-        parser = urllib.robotparser.RobotFileParser(robots_url)
         try:
             r = self._client.get(robots_url, follow_redirects=True)
         except httpx.HTTPError as exc:
@@ -263,11 +265,8 @@ class Fetcher:
         if r.status_code >= 500:
             host.robots_error = f"robots.txt answered {r.status_code}; the host is not crawled"
             return
-        if r.status_code >= 400:
-            parser.parse([])  # no robots.txt: everything is allowed
-        else:
-            parser.parse(r.text.splitlines())
-        host.robots = parser
+        # 4xx: no robots.txt, everything is allowed
+        host.robots = Protego.parse("" if r.status_code >= 400 else r.text)
 
     def _robots_verdict(self, url: str) -> str | None:
         """None when allowed, else the reason."""
@@ -280,7 +279,7 @@ class Fetcher:
                 host.robots_loaded = True
         if host.robots_error:
             return host.robots_error
-        if host.robots is not None and not host.robots.can_fetch(self.config.user_agent, url):
+        if host.robots is not None and not host.robots.can_fetch(url, self.config.user_agent):
             return "disallowed by robots.txt"
         return None
 

@@ -1,7 +1,7 @@
 """The source registry: one YAML file listing what to ingest and when.
 
 Default `sources.yaml` at the project root, or the file `CLAIMGRAPH_SOURCES`
-names. See `sources.example.yaml` for every field:
+names (`config.Settings.registry_path`). See `sources.example.yaml` for every field:
 
     fetch:                      # optional, for every web source
       user_agent: "ClaimGraph/0.1 (+mailto:you@example.org)"
@@ -10,7 +10,7 @@ names. See `sources.example.yaml` for every field:
       per_host: 2               # requests in flight per host
     sources:
       - name: harbour-review    # unique; names the Prefect deployment
-        kind: feed              # folder | glob | page | feed | sitemap
+        kind: feed              # one of sources/kinds.py's SOURCE_KINDS: folder | glob | page | feed | sitemap
         location: https://example.org/feed.xml   # URL, folder, or glob (relative to this file)
         publisher: Harbour Policy Review
         publisher_kind: think_tank               # optional: an OrgKind value
@@ -34,12 +34,10 @@ from pathlib import Path
 
 import yaml
 
-from .config import project_root
-from .model import OrgKind
-from .web import FetchConfig
+from ..model import OrgKind
+from .http import FetchConfig
+from .kinds import SOURCE_KINDS
 
-KINDS = ("folder", "glob", "page", "feed", "sitemap")
-WEB_KINDS = ("page", "feed", "sitemap")
 ARTICLE_KINDS = ("analysis", "opinion", "news")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _FETCH_FIELDS = {"user_agent": str, "timeout": float, "retries": int, "per_host": int,
@@ -64,7 +62,15 @@ class SourceSpec:
 
     @property
     def is_web(self) -> bool:
-        return self.kind in WEB_KINDS
+        return SOURCE_KINDS[self.kind].web if self.kind in SOURCE_KINDS else False
+
+    @property
+    def defaults(self):
+        """What this source says about all its documents, for the pipeline's prepare stage."""
+        from ..pipeline import SourceDefaults
+
+        return SourceDefaults(publisher=self.publisher, publisher_kind=self.publisher_kind,
+                              article_kind=self.article_kind, language=self.language)
 
     @property
     def interval_seconds(self) -> int | None:
@@ -126,8 +132,9 @@ class RegistryError(Exception):
 
 
 def default_registry_path() -> Path:
-    env = os.environ.get("CLAIMGRAPH_SOURCES")
-    return Path(env) if env else project_root() / "sources.yaml"
+    from ..config import get_settings
+
+    return get_settings().registry_path
 
 
 def _scalar(node: yaml.Node):
@@ -205,19 +212,15 @@ def _spec(raw: dict, line: int, base: Path, problems: list[str]) -> SourceSpec |
         problems.append("name is required: lower-case letters, digits, '-' or '_' (it names a Prefect deployment)"
                         if name is None else f"name {name!r} must be lower-case letters, digits, '-' or '_'")
     kind = raw.get("kind")
-    if kind not in KINDS:
-        problems.append(f"kind must be one of {', '.join(KINDS)}" + (f", not {kind!r}" if kind is not None else ""))
+    if kind not in SOURCE_KINDS:
+        problems.append(f"kind must be one of {', '.join(SOURCE_KINDS)}" + (f", not {kind!r}" if kind is not None else ""))
     location = raw.get("location")
     if not isinstance(location, str) or not location.strip():
         problems.append("location is required (a URL, a folder or a glob)")
-    elif kind in WEB_KINDS and not re.match(r"^https?://[^/\s]+", location):
-        problems.append(f"location of a {kind} source must be an http(s) URL, not {location!r}")
-    elif kind in ("folder", "glob"):
-        location = os.path.expanduser(location)
-        if not os.path.isabs(location):
-            location = str(base / location)
-        if kind == "folder" and not Path(location).is_dir():
-            problems.append(f"folder {location} does not exist")
+    elif kind in SOURCE_KINDS:
+        location, problem = SOURCE_KINDS[kind].check_location(location, base)
+        if problem:
+            problems.append(problem)
     pk = raw.get("publisher_kind")
     if pk is not None and pk not in {k.value for k in OrgKind}:
         problems.append(f"publisher_kind must be one of {', '.join(k.value for k in OrgKind)}, not {pk!r}")

@@ -1,4 +1,4 @@
-"""Fetch: raw bytes of a source plus where and when they came from.
+"""Fetch, for files: raw bytes of a saved page plus where and when they came from.
 
 Files are read from disk; a folder is expanded to the text and HTML pages
 in it. A `manifest.yaml` beside the files describes them (id, publisher,
@@ -9,13 +9,14 @@ file never stops the others.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
 
-from .model import SourceDocument, SourceError
+from ..model import SourceDocument, SourceError
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
 PAGE_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html"}
@@ -84,6 +85,34 @@ def discover_pages(paths: list[Path]) -> list[Path]:
 
 def manifest_entry_for(path: Path) -> ManifestEntry | None:
     return load_manifest(path.parent).get(path.name)
+
+
+def fetch_file(path: Path, *, max_bytes: int = 5_000_000):
+    """The fetch stage for one file: a `pipeline.FetchedDocument` (with the reason when it
+    cannot be read, e.g. a broken manifest or a binary file)."""
+    from ..pipeline import FetchedDocument
+
+    started = time.perf_counter()
+    try:
+        entry = manifest_entry_for(path)
+    except ManifestError as exc:
+        return FetchedDocument.failed(str(path), path.stem, SourceError(str(path), str(exc)),
+                                      time.perf_counter() - started)
+    source_id = entry.id if entry else path.stem
+    try:
+        source = read_source_file(path, entry, max_bytes=max_bytes)
+    except SourceError as exc:
+        return FetchedDocument.failed(str(path), source_id, exc, time.perf_counter() - started)
+    return FetchedDocument(str(path), source_id, source, entry, seconds=time.perf_counter() - started)
+
+
+def fetch_files(paths: list[Path], settings=None):
+    """Fetched documents for files and folders of saved pages, one at a time (folders expanded)."""
+    from ..config import get_settings
+
+    max_bytes = (settings or get_settings()).max_document_bytes
+    for path in discover_pages([Path(p) for p in paths]):
+        yield fetch_file(path, max_bytes=max_bytes)
 
 
 def read_source_file(path: Path, entry: ManifestEntry | None = None, *, max_bytes: int = 5_000_000) -> SourceDocument:

@@ -1,16 +1,26 @@
 """`claimgraph sources list|add|remove|run` and `claimgraph schedule`.
 
-cli.py calls `register(subparsers)`; nothing here imports Prefect until a
+cli/__init__.py calls `register(subparsers)`; nothing here imports Prefect until a
 command needs it (`sources run` without `--no-prefect`, `schedule`).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from .registry import KINDS, RegistryError, SourceSpec, add_source, default_registry_path, load_registry, remove_source
+from ..sources.kinds import SOURCE_KINDS
+from ..sources.registry import (
+    ARTICLE_KINDS,
+    RegistryError,
+    SourceSpec,
+    add_source,
+    default_registry_path,
+    load_registry,
+    remove_source,
+)
 
 
 def _registry_path(args: argparse.Namespace) -> Path:
@@ -71,7 +81,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .config import get_settings
+    from ..config import get_settings
+    from ..stores import StoreBusy, StoreError
+    from . import say, use_store
 
     path = _registry_path(args)
     try:
@@ -89,29 +101,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(str(exc).strip('"'), file=sys.stderr)
         return 1
-    settings = get_settings()
-    store_path = str(Path(args.store).resolve()) if args.store else None
-    failed = False
+    use_store(args.store)
     if args.dask:
-        import os
-
-        os.environ["CLAIMGRAPH_DASK_ADDRESS"] = args.dask  # read when the flow module is imported
+        os.environ["CLAIMGRAPH_DASK_ADDRESS"] = args.dask
+        get_settings.cache_clear()
+    settings = get_settings()
+    failed = False
     for spec in specs:
         started = time.perf_counter()
-        if args.no_prefect:
-            from .incremental import FetchState, fetch_state_path, run_source
-            from .remote_store import open_target_store
+        try:
+            if args.no_prefect:
+                from ..sources.incremental import FetchState, fetch_state_path, run_source
+                from ..stores import open_store
 
-            store = open_target_store(store_path)
-            try:
-                report = run_source(spec, store, settings=settings, fetch_config=registry.fetch,
-                                    state=FetchState(fetch_state_path(getattr(store, "path", None) or store_path)))
-            finally:
-                store.close()
-        else:
-            from claimgraph.flows.sources import source_flow
+                store = open_store(settings, say=say)
+                try:
+                    report = run_source(spec, store, settings=settings, fetch_config=registry.fetch,
+                                        state=FetchState(fetch_state_path(settings.store)))
+                finally:
+                    store.close()
+            else:
+                from ..stores import writer_slot
+                from .quiet import quiet_prefect, run_flow
 
-            report = source_flow(source=spec.name, registry=str(path.resolve()), store_path=store_path)
+                quiet_prefect()
+                from claimgraph.flows.sources import source_flow
+
+                with writer_slot(settings, say=say):
+                    report = run_flow(source_flow, source=spec.name, registry=str(path.resolve()))
+        except (StoreBusy, StoreError) as exc:
+            say(str(exc))
+            return 2
         print(report.render())
         print(f"source {spec.name} took {time.perf_counter() - started:.2f} s")
         failed |= bool(report.failed)
@@ -136,11 +156,11 @@ def register(subparsers) -> None:
 
     q = sub.add_parser("add", help="register a source")
     q.add_argument("name")
-    q.add_argument("--kind", required=True, choices=KINDS)
+    q.add_argument("--kind", required=True, choices=list(SOURCE_KINDS))
     q.add_argument("--location", required=True, help="URL, folder or glob")
     q.add_argument("--publisher")
     q.add_argument("--publisher-kind")
-    q.add_argument("--article-kind", choices=["analysis", "opinion", "news"])
+    q.add_argument("--article-kind", choices=list(ARTICLE_KINDS))
     q.add_argument("--language")
     q.add_argument("--schedule", help="cron expression, or an interval in seconds")
     q.add_argument("--max-documents", type=int)
@@ -171,7 +191,7 @@ def schedule_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m claimgraph.sources_cli ...`: the same commands before cli.py registers them."""
+    """`python -m claimgraph.cli.sources ...`: these commands alone."""
     parser = argparse.ArgumentParser(prog="claimgraph")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

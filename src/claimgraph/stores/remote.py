@@ -1,7 +1,7 @@
 """A SPARQL 1.1 store over HTTP, behind the same interface as the embedded store.
 
 `RemoteGraphStore(query_url, gsp_url, token)` implements what the pipeline
-needs from `store.GraphStore`:
+needs from `stores.GraphStore`:
 
 - writes through the SPARQL 1.1 Graph Store HTTP Protocol: `PUT
   <gsp_url>?graph=<g>` with `Content-Type: application/n-triples` replaces a
@@ -24,16 +24,17 @@ QLever, Neptune with their GSP endpoints).
 """
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 
-from .model import LoadResult
-from .store import StoreError
+from ..config import Settings
+from ..model import LoadResult
+from .base import StoreError
+from .embedded import GraphContent, as_quads
 
 _FORM_RE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
                       re.IGNORECASE)
@@ -70,12 +71,19 @@ class RemoteGraphStore:
 
     # -- writes -------------------------------------------------------------
 
-    def replace_graph(self, graph_iri: str, ntriples: str) -> LoadResult:
-        before = self.graph_size(graph_iri)
-        self._gsp("PUT", graph_iri, content=ntriples.encode("utf-8"),
-                  headers={"Content-Type": "application/n-triples"})
-        after = self.graph_size(graph_iri)
-        return LoadResult(source_id="", graph_iri=graph_iri, triples_before=before, triples_after=after)
+    def replace_graph(self, graph_iri: str, content: GraphContent) -> LoadResult:
+        """One Graph Store PUT (all or nothing on the server). The body is N-Triples written by
+        Oxigraph's serializer from the quads; added/removed are counted against the old content."""
+        quads = as_quads(graph_iri, content)
+        old = {q.triple for q in ox.parse(self.graph_ntriples(graph_iri), format=ox.RdfFormat.N_TRIPLES)}
+        new = {q.triple for q in quads}
+        body = ox.serialize(list(new), format=ox.RdfFormat.N_TRIPLES)
+        self._gsp("PUT", graph_iri, content=body, headers={"Content-Type": "application/n-triples"})
+        return LoadResult("", graph_iri, len(old), len(new), added=len(new - old), removed=len(old - new))
+
+    def replace_graphs(self, graphs: Sequence[tuple[str, GraphContent]]) -> list[LoadResult]:
+        """One PUT per graph: each graph is all or nothing, the batch is not."""
+        return [self.replace_graph(g, content) for g, content in graphs]
 
     def drop_graph(self, graph_iri: str) -> None:
         self._gsp("DELETE", graph_iri, missing_ok=True)
@@ -88,7 +96,7 @@ class RemoteGraphStore:
     # -- reads --------------------------------------------------------------
 
     def graph_size(self, graph_iri: str) -> int:
-        rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+        rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}")
         return int(rows[0]["n"].value) if rows else 0
 
     def triple_count(self) -> int:
@@ -147,32 +155,30 @@ class RemoteGraphStore:
         return r
 
 
-def remote_from_env(env: dict[str, str] | None = None) -> RemoteGraphStore | None:
-    """A RemoteGraphStore when the environment names one, else None (use the embedded store).
+def remote_from_settings(settings: Settings) -> RemoteGraphStore | None:
+    """A RemoteGraphStore when the settings name one, else None (use the embedded store).
 
     `CLAIMGRAPH_STORE_URL=http://api:8000` means ClaimGraph's API (`/sparql`, `/store`);
     `CLAIMGRAPH_SPARQL_URL` and `CLAIMGRAPH_GSP_URL` name any other store's endpoints.
     The token comes from `CLAIMGRAPH_WRITE_TOKEN` or the file `CLAIMGRAPH_WRITE_TOKEN_FILE`.
     """
-    env = os.environ if env is None else env
-    base = env.get("CLAIMGRAPH_STORE_URL", "").rstrip("/")
-    query_url = env.get("CLAIMGRAPH_SPARQL_URL") or (base + "/sparql" if base else "")
-    gsp_url = env.get("CLAIMGRAPH_GSP_URL") or (base + "/store" if base else "")
+    base = (settings.store_url or "").rstrip("/")
+    query_url = settings.sparql_url or (base + "/sparql" if base else "")
+    gsp_url = settings.gsp_url or (base + "/store" if base else "")
     if not (query_url and gsp_url):
         return None
-    token = env.get("CLAIMGRAPH_WRITE_TOKEN")
-    if not token and env.get("CLAIMGRAPH_WRITE_TOKEN_FILE"):
-        token = Path(env["CLAIMGRAPH_WRITE_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
-    return RemoteGraphStore(query_url, gsp_url, token)
+    return RemoteGraphStore(query_url, gsp_url, write_token(settings))
 
 
-def open_target_store(store_path: Path | str | None = None):
-    """Where a flow writes: the remote store the environment names, else the embedded store
-    at `store_path` (default: settings.store)."""
-    remote = remote_from_env()
-    if remote is not None:
-        return remote
-    from .config import get_settings
-    from .store import OxigraphStore
-
-    return OxigraphStore(Path(store_path) if store_path else get_settings().store)
+def write_token(settings: Settings) -> str | None:
+    """The operator's write token: CLAIMGRAPH_WRITE_TOKEN, else the first line of
+    CLAIMGRAPH_WRITE_TOKEN_FILE (None when neither gives one)."""
+    if settings.write_token:
+        return settings.write_token
+    if settings.write_token_file:
+        try:
+            lines = settings.write_token_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return (lines[0].strip() if lines else "") or None
+    return None
