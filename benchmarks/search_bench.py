@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from claimgraph import vocab as V  # noqa: E402
-from claimgraph.mapping import literal  # noqa: E402
+from claimgraph.rdf import literal  # str() of a term is its N-Triples form  # noqa: E402
 from claimgraph.search import IndexedGraph, Kind, SearchIndex, SearchRequest, graph_entries  # noqa: E402
 from claimgraph.search.entries import read_graph_triples, triples_from_ntriples  # noqa: E402
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from claimgraph import vocab as V
-from claimgraph.mapping import literal
+from claimgraph.rdf import literal  # str() of a term is its N-Triples form
 from claimgraph.search import (
     IndexUpdater, InvalidSearch, Kind, SearchIndex, SearchRequest, SearchSyntaxError, drifted, graph_entries,
     reindex, repair, suspects, triples_from_ntriples,
