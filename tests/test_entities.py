@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.evaluate import load_page, page_from_paragraphs
+from pagehelpers import load_page, page_from_paragraphs
 from claimgraph.extract.content import extract_content
 from claimgraph.extract.entities import extract_entities
 from claimgraph.extract.gazetteer import HitKind, load_gazetteer
