@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Affiliation, AuthorProfile, Education, Entity, EntityKind, OrgKind, ParsedPage
-from ..parse.text_page import bio_subject, normalise_space, same_person, split_sentences
+from ..parse.text_page import bio_parts, normalise_space, same_person, split_sentences
 from ..resolve import guess_organization_kind, normalise_person_name, organization_key, organization_name, person_key
 
 
@@ -51,7 +51,7 @@ ROLE_MODIFIERS = (
 )
 # "an Asia-Pacific Specialist", "a senior fellow", "and TwentyOne Contributing Editor".
 ROLE_RE = re.compile(
-    rf"\b(?i:a|an|the|as|and|is|was)\s+(?P<mods>(?:(?:(?i:{ROLE_MODIFIERS})|[A-Z0-9][\w'’&.-]*)\s+){{0,4}})"
+    rf"\b(?i:a|an|the|as|and|is|was|are|were|both)\s+(?P<mods>(?:(?:(?i:{ROLE_MODIFIERS})|[A-Z0-9][\w'’&.-]*)\s+){{0,4}})"
     rf"(?P<noun>(?i:{ROLE_NOUNS}))(?:s)?\b"
 )
 EDITORIAL_NOUN_RE = re.compile(r"^(?:editor|editor-at-large|editor-in-chief|columnist|contributor|correspondent|writer|commentator|blogger|reporter|journalist)$", re.I)
@@ -65,6 +65,7 @@ ROLE_DEPT_RE = re.compile(
 )
 ROLE_ORG_RE = re.compile(r"^\s*,?\s+(?:at|with|for|of|in|to)\s+(?:the\s+)?(?P<org>[A-Z0-9].*)$")
 
+DEPT_TO_ORG_RE = re.compile(r"^\s*,?\s+(?:at|of)\s+(?:the\s+)?(?P<org>[A-Z0-9].*)$")
 ROLE_AT_ORG_RE = re.compile(r"^\s*,?\s+(?:at|with)\s+(?:the\s+)?(?P<org>[A-Z0-9].*)$")
 
 # Past-tense cues in the words leading to a role ("former" only counts as the role's own modifier).
@@ -321,7 +322,7 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
         if dm:
             dept = take_org_name(dm.group("dept"))
             after = dm.group("dept")[len(dept or ""):]
-            om = ROLE_ORG_RE.match(after)
+            om = DEPT_TO_ORG_RE.match(after)  # "… in Istanbul" after a centre is its city, not its parent
             if om and dept:
                 department = re.sub(r"^(?:Department|School|Faculty|Division) of\s+", "", dept)
                 org = take_org_name(om.group("org"))
@@ -514,20 +515,24 @@ def parse_bio(bio: str, publisher: str | None = None) -> BioFacts:
 
 
 def _author_names(page: ParsedPage) -> list[tuple[str, list[str]]]:
-    """Authors as printed, each with the bios about them (bios whose subject is no byline add an author)."""
+    """Authors as printed, each with the bio text about them. A bio about a person no byline
+    names adds an author; a bio about two people ("A and B are fellows at …", or "A is … B is …")
+    gives each their own part (a shared sentence goes to both)."""
     authors: list[tuple[str, list[str]]] = [(name, []) for name in page.byline_names]
     for bio in page.bios:
-        subject = bio_subject(bio)
-        if subject is None:
+        parts = bio_parts(bio)
+        if not parts:
             if len(authors) == 1:  # a bio under a single byline
                 authors[0][1].append(bio)
             continue
-        for name, bios in authors:
-            if same_person(name, subject):
-                bios.append(bio)
-                break
-        else:
-            authors.append((subject, [bio]))
+        for subjects, text in parts:
+            for subject in subjects:
+                for name, bios in authors:
+                    if same_person(name, subject):
+                        bios.append(text)
+                        break
+                else:
+                    authors.append((subject, [text]))
     return authors
 
 

@@ -148,6 +148,29 @@ hide comments
 no comments
 no comments yet
 be the first to comment
+next
+previous
+prev
+back
+go back
+back to home
+next story
+previous story
+next page
+previous page
+older posts
+newer posts
+older
+newer
+top
+go to top
+jump to
+open menu
+close menu
+more
+see more
+view all
+show more
 """.strip().splitlines())
 
 # Short lines that start like site chrome.
@@ -567,6 +590,45 @@ def bio_subject(text: str) -> str | None:
     return name if BIO_VERB_RE.match(rest) else None
 
 
+_SHARED_BIO_VERB_RE = re.compile(r"^\s*,?\s*(?:are|were|both|have|co-?(?:direct|lead|found|author)\w*|jointly)\b")
+
+
+def bio_subjects(text: str) -> list[str]:
+    """Everyone a bio paragraph is about: 'Jane Doe and John Roe are fellows at …' -> both;
+    'Jane Doe is a fellow … John Roe is the director …' -> both; [] if it is no bio."""
+    return [name for subjects, _ in bio_parts(text) for name in subjects if name] if bio_parts(text) else []
+
+
+def bio_parts(text: str) -> list[tuple[list[str], str]]:
+    """A bio paragraph split by whom each sentence is about: [(subjects, text)], in order.
+
+    A sentence that opens with a new person's name and a bio verb starts that
+    person's part; other sentences continue the part before them."""
+    parts: list[tuple[list[str], str]] = []
+    for sentence in split_sentences(text):
+        subjects = _sentence_subjects(sentence)
+        if subjects:
+            parts.append((subjects, sentence))
+        elif parts:
+            parts[-1] = (parts[-1][0], parts[-1][1] + " " + sentence)
+        else:
+            return []  # a bio opens with its subject
+    return parts
+
+
+def _sentence_subjects(sentence: str) -> list[str]:
+    single = bio_subject(sentence)
+    found = leading_person_name(sentence)
+    if found:
+        rest = sentence[found[1]:]
+        m = re.match(r"^\s*(?:and|&)\s+", rest)
+        if m:
+            second = leading_person_name(rest[m.end():])
+            if second and _SHARED_BIO_VERB_RE.match(rest[m.end() + second[1]:]):
+                return [found[0], second[0]]
+    return [single] if single else []
+
+
 def name_signature(name: str) -> str:
     """Compare names without honorifics, case or punctuation: 'Dr. Cenk TAMER' -> 'cenk tamer'."""
     _, rest = split_honorific(normalise_space(name))
@@ -584,21 +646,37 @@ def same_person(a: str, b: str) -> bool:
 
 
 def parse_byline(line: str) -> list[str]:
-    """'By Jane DOE and John Smith | March 3, 2023' -> ['Jane DOE', 'John Smith']; [] if not a byline."""
+    """'By Jane DOE and John Smith | March 3, 2023' -> ['Jane DOE', 'John Smith']; [] if not a byline.
+
+    The names go through `parse/bylines.py` (agency credits, boards and job titles dropped)."""
+    from .bylines import byline_names
+
     m = BYLINE_RE.match(normalise_space(line))
     if not m:
         return []
-    names = BYLINE_CUT_RE.sub("", m.group("names")).strip(" ,.")
-    out = []
-    for part in NAME_LIST_SPLIT_RE.split(names):
-        part = part.strip(" ,.")
-        if looks_like_person_name(part):
-            out.append(part)
-        elif part and out:
-            break  # "By Jane Doe, Senior Fellow": the rest is a role
-        elif part:
-            return []
-    return out
+    return byline_names(line)
+
+
+def split_name_and_date(line: str) -> tuple[list[str], date] | None:
+    """A byline glued to its date: 'Jane Doe MAR 3, 2024', 'By Jane Doe | 14 February 2024',
+    'Jane Doe and John Roe — March 3, 2024' -> (names, date); None otherwise."""
+    from .bylines import byline_names
+
+    text = normalise_space(line)
+    words = text.split()
+    for k in range(2, min(len(words), 9)):
+        head, tail = " ".join(words[:-k]), " ".join(words[-k:])
+        found = match_datetime(tail.lstrip("|•·—–-, "))
+        if not found:
+            continue
+        head = head.rstrip(" |•·—–-,")
+        names = byline_names(head)
+        plain = BYLINE_RE.match(head) or all(looks_like_person_name(n) for n in NAME_LIST_SPLIT_RE.split(
+            split_honorific(head)[1]) if n)
+        if names and plain:
+            return names, found[0].date()
+        return None
+    return None
 
 
 def parse_translation_offer(line: str) -> list[str] | None:
@@ -735,12 +813,17 @@ def classify_units(units: list[Unit]) -> None:
             u.kind = "date"
         elif parse_byline(u.text):
             u.kind, u.data["names"] = "byline", parse_byline(u.text)
+            dated = find_date_span(u.text)
+            if dated:
+                u.data["date"] = dated[0]
+        elif word_count(u.text) <= 16 and (glued := split_name_and_date(u.text)):
+            u.kind, u.data["names"], u.data["date"] = "byline", glued[0], glued[1]
         elif i > 0 and units[i - 1].text.casefold() == u.text.casefold() and units[i - 1].kind != "repeat":
             u.kind = "repeat"
             units[i - 1].data["repeated"] = True
-        elif bio_subject(u.text):
+        elif bio_subject(u.text) or bio_subjects(u.text):
             # A candidate only: accepted or turned back into a paragraph in context.
-            u.kind, u.data["subject"] = "bio", bio_subject(u.text)
+            u.kind, u.data["subject"] = "bio", bio_subject(u.text) or bio_subjects(u.text)[0]
             u.data["cue"] = bool(BIO_CUE_RE.search(u.text))
         elif looks_like_heading(u.text):
             u.kind = "heading"
@@ -948,7 +1031,7 @@ def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
                 break  # a title printed twice ends the run
             continue
         if not run and u.kind in ("paragraph", "bio"):
-            return i, split_sentences(u.text)[0], section, False
+            return None, "", section, False  # no title line: the page has no headline (none is invented)
         if u.kind in ("date", "byline") and run and all(word_count(units[k].text) <= 4 for k in run):
             continue  # "Published on …" between the site's name and the title
         if run or u.kind not in ("author_label", "notes_label", "comments_label", "date", "byline"):
@@ -961,6 +1044,85 @@ def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
         section = units[run[title_pos - 1]].text
     # Heading-like lines after the title but before any text are kept as body headings.
     return title_index, units[title_index].text, section, True
+
+
+# ------------------------------------------------------------ date and publisher
+
+# Words that end the name of a site, a publication or an institution ("… Review", "… Institute").
+MASTHEAD_HEAD_RE = re.compile(
+    r"\b(?:review|times|post|news|journal|herald|tribune|gazette|magazine|monitor|daily|weekly|quarterly|observer|"
+    r"guardian|telegraph|chronicle|express|standard|mail|economist|spectator|dispatch|statesman|diplomat|insider|"
+    r"interpreter|report|reports|digest|bulletin|letter|newsletter|press|media|institute|institution|centre|center|"
+    r"council|foundation|forum|endowment|initiative|network|society|association|university|college|school|"
+    r"commission|studies|affairs|policy|strategies|research|group|project|agency|office|ministry|union)\b",
+    re.IGNORECASE,
+)
+# Section and column labels that sit where a masthead might ("Opinion", "World | Europe").
+SECTION_WORDS = frozenset("""
+opinion opinions analysis commentary commentaries essay essays news world politics europe asia africa americas
+middle east economy security defence defense feature features column columns blog blogs report reports research
+publications articles insights perspectives briefs brief podcast video interview interviews review reviews
+""".split())
+COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*[,.]?\s*"
+                          r"(?:by\s+)?(?P<holder>[^|•·]+?)\s*(?:[.,;|]\s*(?:all rights reserved.*)?)?$", re.IGNORECASE)
+_TITLE_SUFFIX_RE = re.compile(r"^(?P<head>.+?)\s+(?P<sep>\||-|–|—|::|•)\s+(?P<tail>[^|–—:•]{2,80})$")
+
+
+def _looks_like_site_name(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 7 or not looks_like_heading(text, max_words=7) or text[-1] in ".?!":
+        return False
+    if all(w.lower().strip("|/&,") in SECTION_WORDS or not w.strip("|/&,") for w in words):
+        return False
+    return not looks_like_person_name(text) or bool(MASTHEAD_HEAD_RE.search(text))
+
+
+def split_title_suffix(title: str, page_text: str) -> tuple[str, str | None]:
+    """'Headline | Site' -> ('Headline', 'Site'); 'Headline - Site' only when the site's name is
+    also elsewhere on the page or reads like a publication's name ("… Review")."""
+    m = _TITLE_SUFFIX_RE.match(title)
+    if not m or not _looks_like_site_name(m.group("tail")) or word_count(m.group("head")) < 2:
+        return title, None
+    tail = m.group("tail").strip()
+    elsewhere = page_text.count(tail) > 1 or page_text.casefold().count(tail.casefold()) > 1
+    if m.group("sep") == "|" or elsewhere or MASTHEAD_HEAD_RE.search(tail):
+        return m.group("head").strip(), tail
+    return title, None
+
+
+def copyright_holder(text: str) -> str | None:
+    """'© 2024 The Daily Meridian. All rights reserved.' -> 'The Daily Meridian'."""
+    m = COPYRIGHT_RE.match(normalise_space(text))
+    if not m:
+        return None
+    holder = re.sub(r"\s*all rights reserved.*$", "", m.group("holder"), flags=re.IGNORECASE).strip(" .,;")
+    return holder if holder and word_count(holder) <= 8 and holder[0].isupper() else None
+
+
+def page_date(units: list["Unit"], end: int) -> date | None:
+    """The publication date the page shows above its text: a date line or a dated byline before
+    unit `end`; a 'Published' date beats an 'Updated' one."""
+    found: list[tuple[bool, date]] = []
+    for u in units[:end]:
+        if u.data.get("orig") == "date" or u.data.get("date"):
+            when = u.data.get("date") or find_date(u.text)
+            if when:
+                found.append((bool(re.match(r"^\W*(?:last\s+)?updated\b", u.text, re.IGNORECASE)), when))
+    published = [d for updated, d in found if not updated]
+    return (published or [d for _, d in found] or [None])[0]
+
+
+def masthead(units: list["Unit"], title_index: int | None, page_text: str) -> str | None:
+    """The site's name printed above the title ("The Daily Meridian"), when it reads like one."""
+    for u in units[:title_index or 0]:
+        if u.data.get("orig") in ("boilerplate", "breadcrumb", "translation", "date", "byline"):
+            continue
+        repeated = word_count(u.text) >= 2 and len(re.findall(rf"\b{re.escape(u.text)}\b", page_text)) > 1
+        if _looks_like_site_name(u.text) and (MASTHEAD_HEAD_RE.search(u.text) or repeated):
+            return u.text
+        if word_count(u.text) > 7:
+            break
+    return None
 
 
 def _is_dateline_place(place: str) -> bool:
@@ -1144,6 +1306,19 @@ def parse_text_page(text: str) -> ParsedPage:
         blocks.append(Block(kind, u.text, pos, pos + len(u.text)))
         pos += len(u.text)
 
+    # The page's date, its publisher (a title suffix, a masthead, a copyright line) and an
+    # author named only in a copyright line.
+    title, suffix_site = split_title_suffix(title, text) if title else (title, None)
+    holders = [h for u in units if (h := copyright_holder(u.text))]
+    from .bylines import clean_person_name
+
+    people = [n for h in holders if (n := clean_person_name(h))]
+    organizations = [h for h in holders if not clean_person_name(h) and _looks_like_site_name(h)]
+    if not byline_names and not bios:
+        for name in people:
+            _add_name(byline_names, name)
+    publisher = suffix_site or masthead(units, title_index, text) or (organizations[0] if organizations else None)
+
     dropped = [u.text for u in units if u.data.get("drop") or u.data.get("orig") in DROPPED_KINDS]
     return ParsedPage(
         title=title,
@@ -1158,4 +1333,7 @@ def parse_text_page(text: str) -> ParsedPage:
         comments=comments,
         translations=translations,
         dropped=dropped,
+        date_published=page_date(units, next((i for i, u in enumerate(units) if body_units and u is body_units[0]
+                                              and u.kind == "paragraph"), first_ordinary)),
+        publisher=publisher,
     )

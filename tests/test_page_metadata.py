@@ -1,0 +1,163 @@
+"""Who wrote it, when, and where: page metadata from HTML and text pages (issue 9's patterns,
+on small pages written for these tests — never a corpus page)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from claimgraph.parse.bylines import byline_names, clean_person_name, is_credit
+from claimgraph.parse.html_page import extract_page_metadata, html_to_text_page
+from claimgraph.parse.text_page import bio_subjects, parse_text_page, split_name_and_date, split_title_suffix
+
+BODY = "".join(f"<p>Paragraph {i} says that Brazil and Argentina trade more than before, and that this matters a great deal "
+               f"for the region and for everyone who watches it closely.</p>" for i in range(5))
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f"<html><head>{head}</head><body><article>{body}{BODY}</article></body></html>"
+
+
+# -- bylines ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, names", [
+    ("By Jane Doe and John Smith | March 3, 2023", ["Jane Doe", "John Smith"]),
+    ("By JANE DOE AND JOHN ROE", ["Jane Doe", "John Roe"]),
+    ("Jane Doe, Tom Roe, and Sam Poe", ["Jane Doe", "Tom Roe", "Sam Poe"]),
+    ("By Jane Doe, Reuters Correspondent", ["Jane Doe"]),
+    ("Jane Doe. The Daily Planet", ["Jane Doe"]),
+    ("By Jane Doe Senior Fellow", ["Jane Doe"]),
+    ("Jane Doe (AFP)", ["Jane Doe"]),
+    ("By Dr. Selin AKYOL | 14 February 2024", ["Dr. Selin AKYOL"]),
+    ("By Reuters", []), ("AFP Staff", []), ("The Editorial Board", []), ("News Desk", []), ("Associated Press", []),
+])
+def test_byline_names(raw, names):
+    assert byline_names(raw) == names
+
+
+def test_the_publisher_is_a_credit_not_a_person():
+    assert is_credit("The Daily Planet", ["Daily Planet"]) and clean_person_name("Daily Planet", ["Daily Planet"]) is None
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+
+def test_byline_only_in_meta_byl_and_date_only_in_pdate():
+    meta = extract_page_metadata(page('<meta name="byl" content="By JANE DOE and JOHN ROE">'
+                                      '<meta name="pdate" content="20230914">'))
+    assert meta.authors == ("Jane Doe", "John Roe") and meta.date_published == "2023-09-14"
+
+
+def test_article_author_url_gives_the_name_of_the_pages_own_link_or_nothing():
+    head = '<meta property="article:author" content="https://news.example/by/jane-doe">'
+    linked = extract_page_metadata(page(head, '<p class="meta">Story by <a href="/by/jane-doe">Jane Doe</a></p>'))
+    assert linked.authors == ("Jane Doe",)
+    assert extract_page_metadata(page(head)).authors == ()  # never the URL itself
+
+
+def test_agency_and_job_title_in_the_visible_byline():
+    meta = extract_page_metadata(page("", '<div class="byline">By Jane Doe, Reuters Senior Correspondent</div>'))
+    assert meta.authors == ("Jane Doe",)
+    meta = extract_page_metadata(page('<meta name="author" content="Reuters">', '<div class="byline">By Reuters</div>'))
+    assert meta.authors == ()
+
+
+def test_name_dot_publisher_strings_lose_the_publisher():
+    meta = extract_page_metadata(page('<meta property="og:site_name" content="The Daily Planet">'
+                                      '<meta name="author" content="Jane Doe. The Daily Planet">'))
+    assert meta.authors == ("Jane Doe",) and meta.publisher == "The Daily Planet"
+
+
+def test_itemprop_date_and_author():
+    meta = extract_page_metadata(page("", '<span itemprop="author" itemscope><span itemprop="name">Jane Doe</span></span>'
+                                          '<time itemprop="datePublished" datetime="2024-02-03T10:00">3 Feb</time>'))
+    assert meta.authors == ("Jane Doe",) and meta.date_published == "2024-02-03"
+
+
+def test_json_ld_claim_review_graph_non_iso_date_and_publisher_object():
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+          '{"@type": "ClaimReview", "headline": "Did Brazil sign the deal?", "datePublished": "March 5, 2024",'
+          ' "author": [{"@type": "Person", "name": "Ana Lima"}, "Rui Costa", {"@type": "Organization", "name": "Fact Desk"}],'
+          ' "publisher": {"@type": "Organization", "name": "Checks Weekly"}}]}</script>'
+          '<title>Did Brazil sign the deal? - Checks Weekly</title>')
+    meta = extract_page_metadata(page(ld))
+    assert meta.headline == "Did Brazil sign the deal?" and meta.publisher == "Checks Weekly"
+    assert meta.authors == ("Ana Lima", "Rui Costa") and meta.date_published == "2024-03-05"
+
+
+def test_dates_and_headlines_are_decided_by_agreement():
+    head = ('<meta property="article:published_time" content="2024-01-10T08:00:00Z">'
+            '<meta name="pdate" content="20240110"><meta name="date" content="2024-01-12">'
+            '<meta property="og:title" content="Brazil and Argentina | The Planet"><title>Brazil and Argentina | The Planet</title>'
+            '<meta property="og:site_name" content="The Planet">')
+    meta = extract_page_metadata(page(head, "<h1>Brazil and Argentina</h1>"))
+    assert meta.date_published == "2024-01-10" and meta.headline == "Brazil and Argentina"
+
+
+def test_visible_headline_byline_and_agency_lines_leave_the_body():
+    html = page('<meta name="author" content="Jane Doe"><meta property="og:title" content="Brazil and Argentina">',
+                "<h1>Brazil and Argentina</h1><p>By Jane Doe</p><p>(Reuters)</p>")
+    text, meta = html_to_text_page(html)
+    parsed = parse_text_page(text)
+    assert parsed.title == "Brazil and Argentina" and parsed.byline_names == ["Jane Doe"]
+    assert "By Jane Doe" not in parsed.body_text and "(Reuters)" not in parsed.body_text
+    assert parsed.body_text.startswith("Paragraph 0")
+
+
+# -- text pages --------------------------------------------------------------------------------
+
+PARAS = "\n\n".join(f"Paragraph {i}: Brazil and Argentina now trade more than ever before, and the region "
+                    f"watches closely as both governments bargain over tariffs and ports." for i in range(4))
+
+
+def test_byline_glued_to_an_upper_case_date():
+    assert split_name_and_date("Jane Doe MAR 3, 2024") == (["Jane Doe"], date(2024, 3, 3))
+    assert split_name_and_date("The war began March 3, 2024") is None
+    parsed = parse_text_page(f"Menu\n\nTrade Winds in the Southern Cone\n\nJANE DOE MAR 03, 2024\n\n{PARAS}\n")
+    assert parsed.title == "Trade Winds in the Southern Cone" and parsed.byline_names == ["Jane Doe"]
+    assert parsed.date_published == date(2024, 3, 3)
+
+
+def test_published_beats_updated():
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\nUpdated March 12, 2024\n\n"
+                             f"Published on March 11, 2024\n\n{PARAS}\n")
+    assert parsed.date_published == date(2024, 3, 11)
+
+
+def test_no_title_line_means_no_headline():
+    parsed = parse_text_page(f"{PARAS}\n")
+    assert parsed.title == "" and parsed.body_text.startswith("Paragraph 0")
+    assert parse_text_page(f"Next\n\n{PARAS}\n").title == ""  # a navigation word is no headline
+
+
+def test_title_suffix_names_the_publisher():
+    assert split_title_suffix("Trade Winds | The Planet", "") == ("Trade Winds", "The Planet")
+    assert split_title_suffix("War in Ukraine - A Year On", "") == ("War in Ukraine - A Year On", None)
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone - Southern Policy Review\n\nBy Jane Doe\n\n{PARAS}\n")
+    assert parsed.title == "Trade Winds in the Southern Cone" and parsed.publisher == "Southern Policy Review"
+
+
+def test_author_named_only_in_a_copyright_line():
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{PARAS}\n\n© 2026 Jane Doe\n")
+    assert parsed.byline_names == ["Jane Doe"]
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{PARAS}\n\n© 2026 The Planet Review. All rights reserved.\n")
+    assert parsed.byline_names == [] and parsed.publisher == "The Planet Review"
+
+
+def test_two_authors_sharing_one_bio():
+    assert bio_subjects("Jane Doe and John Roe are fellows at the Example Institute.") == ["Jane Doe", "John Roe"]
+    from claimgraph.extract.authors import extract_authors
+
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{PARAS}\n\n"
+                             "Jane Doe and John Roe are senior fellows at the Example Institute.\n")
+    out = extract_authors(parsed)
+    assert out.author_keys == ["person/jane-doe", "person/john-roe"]
+    assert {(a.person_key, a.org_key) for a in out.affiliations} == {
+        ("person/jane-doe", "org/example-institute"), ("person/john-roe", "org/example-institute")}
+
+
+def test_bio_at_the_top_names_the_author():
+    parsed = parse_text_page("Trade Winds in the Southern Cone\n\nJane Doe is a senior fellow at the Example Institute.\n\n"
+                             f"{PARAS}\n")
+    assert parsed.bios and parsed.bios[0].startswith("Jane Doe is a senior fellow")
