@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..reference import read_table
 from ..model import Affiliation, AuthorProfile, Education, Entity, EntityKind, OrgKind, ParsedPage
 from ..parse.text_page import bio_parts, normalise_space, same_person, split_sentences
 from ..resolve import guess_organization_kind, normalise_person_name, organization_key, organization_name, person_key
@@ -127,14 +128,7 @@ LANGUAGE_RE = re.compile(
     re.I,
 )
 # Languages in English, to accept what a bio says someone speaks.
-LANGUAGE_NAMES = frozenset("""
-English French German Spanish Italian Portuguese Russian Turkish Arabic Persian Farsi Dari Pashto Urdu Hindi
-Bengali Punjabi Chinese Mandarin Cantonese Japanese Korean Vietnamese Thai Indonesian Malay Tagalog Filipino
-Hebrew Greek Polish Ukrainian Belarusian Czech Slovak Hungarian Romanian Bulgarian Serbian Croatian Bosnian
-Slovenian Albanian Macedonian Georgian Armenian Azerbaijani Azeri Kazakh Uzbek Kyrgyz Tajik Turkmen Mongolian
-Dutch Swedish Norwegian Danish Finnish Estonian Latvian Lithuanian Swahili Amharic Somali Hausa Kurdish
-Latin Catalan Basque Irish Welsh Icelandic Tamil Telugu Marathi Gujarati Nepali Sinhala Burmese Khmer Lao
-""".split())
+LANGUAGE_NAMES = frozenset(row["name"] for row in read_table("languages.csv") if "spoken" in row["uses"].split("|"))
 SOCIAL_RE = re.compile(r"(?<![\w.@/])@(?P<h>[A-Za-z0-9_]{2,30})\b|\b(?:twitter|x)\.com/(?P<h2>[A-Za-z0-9_]{2,30})\b")
 GOVERNMENT_RE = re.compile(r"\b(?:government|ministry|department of state|state department|white house|parliament|"
                            r"cabinet|embassy|presidency|armed forces|navy|army|air force)\b", re.I)

@@ -426,6 +426,20 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
         out.mentions.append(Mention(ent.key, start, end, p.text[start:end], p.source, p.index, how))
         p.taken.append((start, end))
 
+    # 0. an acronym the article defines for a name the gazetteer does not know ("National
+    # Intelligence Organisation (MIT)") means that organisation here, not the gazetteer's one
+    # (Massachusetts Institute of Technology): its gazetteer hits are dropped everywhere.
+    local_acronyms: set[str] = set()
+    for p in passes:
+        for m in _ACRONYM_DEF.finditer(p.text):
+            known_before = any(h.kind in (HitKind.STATE, HitKind.ORG) and m.start("acr") - 4 <= h.end <= m.start("acr")
+                               and h.text != m.group("acr") for h in p.hits)
+            if not known_before and any(h.kind is HitKind.ORG and h.text == m.group("acr") for q in passes for h in q.hits):
+                local_acronyms.add(m.group("acr"))
+    if local_acronyms:
+        for p in passes:
+            p.hits = [h for h in p.hits if not (h.kind is HitKind.ORG and h.text in local_acronyms)]
+
     # 1. gazetteer hits: states, demonyms, capitals/seats, regions, orgs, events
     for p in passes:
         for ent, s, e, how in _gazetteer_mentions(p, g):

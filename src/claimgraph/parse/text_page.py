@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..model import Block, BlockKind, Footnote, ParsedPage, RawComment
+from ..reference import read_table
 from ..resolve import HONORIFICS
 
 # ------------------------------------------------------------------ vocabulary
@@ -232,20 +233,7 @@ TRANSLATION_RE = re.compile(
 )
 # Language names as the languages write them (and a few English names), for
 # recognising translation offers. Longest first when matching.
-LANGUAGE_ENDONYMS = (
-    "English", "Türkçe", "Русский", "Deutsch", "Français", "Español", "Italiano", "Português",
-    "Português do Brasil", "Nederlands", "Polski", "Українська", "Беларуская", "Български",
-    "Српски", "Srpski", "Hrvatski", "Bosanski", "Slovenščina", "Slovenčina", "Čeština", "Magyar",
-    "Română", "Ελληνικά", "Svenska", "Norsk", "Norsk bokmål", "Dansk", "Suomi", "Eesti",
-    "Latviešu", "Lietuvių", "Shqip", "Македонски", "ქართული", "Հայերեն", "Azərbaycan",
-    "Azərbaycan dili", "Қазақ", "Қазақша", "Qazaqsha", "Oʻzbek", "O'zbek", "Oʻzbekcha", "Ўзбек",
-    "Кыргызча", "Тоҷикӣ", "Türkmen", "Türkmençe", "Монгол", "العربية", "عربي", "فارسی",
-    "اردو", "עברית", "हिन्दी", "বাংলা", "ไทย", "Tiếng Việt", "Bahasa Indonesia",
-    "Bahasa Melayu", "Filipino", "Tagalog", "中文", "简体中文", "繁體中文", "日本語", "한국어",
-    "Kiswahili", "Afrikaans", "Català", "Euskara", "Galego", "Gaeilge", "Cymraeg", "Íslenska",
-    "Arabic", "Turkish", "Russian", "German", "French", "Spanish", "Italian", "Portuguese",
-    "Chinese", "Japanese", "Korean", "Persian", "Farsi", "Urdu", "Hindi", "Ukrainian", "Polish",
-)
+LANGUAGE_ENDONYMS = tuple(row["name"] for row in read_table("languages.csv") if "offer" in row["uses"].split("|"))
 _LANGUAGES_LONGEST_FIRST = sorted(LANGUAGE_ENDONYMS, key=len, reverse=True)
 
 # Capitalised function words that never belong to a person's name.
