@@ -6,16 +6,21 @@ text names lives here as data:
 * states from the bundled ``data/countries.csv`` (name, Wikidata label, aliases),
   plus common variants and acronyms (``U.S.``, ``ROK``, ``DPRK``, ``PRC`` …) and
   historical states (``West Germany``, ``Soviet Union`` …) that the CSV lacks;
-* demonyms ("South Korean", "Japanese") -> their state;
-* capitals and seats of power ("Seoul", "the Kremlin", "the White House") -> the
-  state they stand for when used as actors (the caller decides actor vs place);
+* demonyms ("South Korean", "Japanese") -> their state (``data/demonyms.csv``);
+* capitals (``data/capitals.csv``) and seats of power ("the Kremlin", "the White
+  House") -> the state they stand for when used as actors (the caller decides
+  actor vs place);
 * regions and other places that are never states ("Asia-Pacific", "Korea");
-* international organisations, parties, outlets and think tanks;
+* international organisations, government bodies, parties, outlets, think tanks
+  and universities (``data/organizations.csv``);
 * named events (wars, crises);
-* language names ("Türkçe", "English") that must never become a state or person;
-* well-known people, for partial names and "the Biden administration".
+* language names ("Türkçe", "English") that must never become a state or person
+  (``data/languages.csv``);
+* well-known people, for partial names and "the Biden administration"
+  (``data/people.csv``).
 
-Wikidata identifiers come only from the two bundled CSV files.
+The tables' sources and licences are in ``data/SOURCES.md``; Wikidata identifiers
+come only from the bundled tables that cite where each was verified.
 
 The matcher works on raw text (not on spaCy tokens, which split "South Korea-Japan"
 and "USA-South Korea" badly): at every word start it looks up the candidates that
@@ -314,53 +319,10 @@ TITLES: list[str] = [
     "Foreign Ministry Spokesperson", "Sultan", "Emir", "Sheikh", "Prince", "Princess", "Dictator",
 ]
 
-# Well-known people (names only; QIDs come from entities_verified.csv when listed there).
+# Well-known people (data/people.csv; QIDs come from entities_verified.csv when listed there).
 KNOWN_PEOPLE: list[KnownPerson] = [
-    KnownPerson("Joe Biden", "USA", ("Biden",)), KnownPerson("Donald Trump", "USA", ("Trump",)),
-    KnownPerson("Barack Obama", "USA", ("Obama",)), KnownPerson("Kamala Harris", "USA"),
-    KnownPerson("Antony Blinken", "USA", ("Blinken",)), KnownPerson("Xi Jinping", "CHN", ("Xi",)),
-    KnownPerson("Li Qiang", "CHN"), KnownPerson("Wang Yi", "CHN"), KnownPerson("Mao Zedong", "CHN", ("Mao", "Mao Tse-tung")),
-    KnownPerson("Deng Xiaoping", "CHN", ("Deng",)), KnownPerson("Vladimir Putin", "RUS", ("Putin",)),
-    KnownPerson("Sergei Lavrov", "RUS", ("Lavrov",)), KnownPerson("Dmitry Medvedev", "RUS", ("Medvedev",)),
-    KnownPerson("Mikhail Gorbachev", "SUN", ("Gorbachev",)), KnownPerson("Joseph Stalin", "SUN", ("Stalin",)),
-    KnownPerson("Volodymyr Zelensky", "UKR", ("Zelensky", "Zelenskyy", "Volodymyr Zelenskyy")),
-    KnownPerson("Fumio Kishida", "JPN", ("Kishida",)), KnownPerson("Shinzo Abe", "JPN", ("Abe",)),
-    KnownPerson("Shigeru Ishiba", "JPN", ("Ishiba",)), KnownPerson("Yoon Suk Yeol", "KOR", ("Yoon", "Yoon Suk-yeol")),
-    KnownPerson("Moon Jae-in", "KOR", ("Moon Jae In",)), KnownPerson("Park Geun-hye", "KOR"),
-    KnownPerson("Lee Jae-myung", "KOR"), KnownPerson("Kim Jong Un", "PRK", ("Kim Jong-un",)),
-    KnownPerson("Kim Jong Il", "PRK", ("Kim Jong-il",)), KnownPerson("Kim Il Sung", "PRK", ("Kim Il-sung",)),
-    KnownPerson("Narendra Modi", "IND", ("Modi",)), KnownPerson("Recep Tayyip Erdoğan", "TUR", ("Erdoğan", "Erdogan", "Recep Tayyip Erdogan")),
-    KnownPerson("Emmanuel Macron", "FRA", ("Macron",)), KnownPerson("Olaf Scholz", "DEU", ("Scholz",)),
-    KnownPerson("Angela Merkel", "DEU", ("Merkel",)), KnownPerson("Helmut Kohl", "DEU", ("Kohl",)),
-    KnownPerson("Konrad Adenauer", "FRG", ("Adenauer",)), KnownPerson("Willy Brandt", "FRG", ("Brandt",)),
-    KnownPerson("Erich Honecker", "DDR", ("Honecker",)), KnownPerson("Josip Broz Tito", "YUG", ("Tito",)),
-    KnownPerson("Rishi Sunak", "GBR", ("Sunak",)), KnownPerson("Keir Starmer", "GBR", ("Starmer",)),
-    KnownPerson("Boris Johnson", "GBR"), KnownPerson("Ebrahim Raisi", "IRN", ("Raisi",)),
-    KnownPerson("Ali Khamenei", "IRN", ("Khamenei",)), KnownPerson("Benjamin Netanyahu", "ISR", ("Netanyahu",)),
-    KnownPerson("Mohammed bin Salman", "SAU"), KnownPerson("Anthony Albanese", "AUS", ("Albanese",)),
-    KnownPerson("Tsai Ing-wen", "TWN"), KnownPerson("Lai Ching-te", "TWN"),
-    KnownPerson("Jens Stoltenberg", "NATO", ("Stoltenberg",)), KnownPerson("Mark Rutte", "NATO", ("Rutte",)),
-    KnownPerson("António Guterres", "United Nations", ("Guterres", "Antonio Guterres")),
-    KnownPerson("Ursula von der Leyen", "European Commission"),
-    KnownPerson("Alexander Lukashenko", "BLR", ("Lukashenko",)), KnownPerson("Bashar al-Assad", "SYR", ("Assad",)),
-    KnownPerson("Ferdinand Marcos Jr.", "PHL"), KnownPerson("Lee Hsien Loong", "SGP"),
-    KnownPerson("Aleksandar Vučić", "SRB", ("Vučić", "Vucic", "Aleksandar Vucic")),
-    KnownPerson("S. Jaishankar", "IND", ("Subrahmanyam Jaishankar", "Jaishankar")),
-    KnownPerson("François Mitterrand", "FRA", ("Mitterrand",)), KnownPerson("Margaret Thatcher", "GBR", ("Thatcher",)),
-    KnownPerson("Charles de Gaulle", "FRA", ("de Gaulle",)), KnownPerson("Ronald Reagan", "USA", ("Reagan",)),
-    KnownPerson("Winston Churchill", "GBR", ("Churchill",)), KnownPerson("Nikita Khrushchev", "SUN", ("Khrushchev",)),
-    KnownPerson("Leonid Brezhnev", "SUN", ("Brezhnev",)), KnownPerson("Boris Yeltsin", "RUS", ("Yeltsin",)),
-    KnownPerson("Hakan Fidan", "TUR", ("Fidan",)), KnownPerson("Mevlüt Çavuşoğlu", "TUR", ("Çavuşoğlu", "Cavusoglu")),
-    KnownPerson("Giorgia Meloni", "ITA", ("Meloni",)), KnownPerson("Viktor Orbán", "HUN", ("Orbán", "Orban", "Viktor Orban")),
-    KnownPerson("Andrzej Duda", "POL", ("Duda",)), KnownPerson("Donald Tusk", "POL", ("Tusk",)),
-    KnownPerson("Justin Trudeau", "CAN", ("Trudeau",)), KnownPerson("Luiz Inácio Lula da Silva", "BRA", ("Lula",)),
-    KnownPerson("Prabowo Subianto", "IDN", ("Prabowo",)), KnownPerson("Joko Widodo", "IDN", ("Jokowi", "Widodo")),
-    KnownPerson("Shehbaz Sharif", "PAK", ("Sharif",)), KnownPerson("Imran Khan", "PAK"),
-    KnownPerson("Masoud Pezeshkian", "IRN", ("Pezeshkian",)), KnownPerson("Hassan Rouhani", "IRN", ("Rouhani",)),
-    KnownPerson("Abdel Fattah el-Sisi", "EGY", ("Sisi", "el-Sisi")), KnownPerson("Mohammed bin Zayed", "ARE", ("MBZ",)),
-    KnownPerson("Ilham Aliyev", "AZE", ("Aliyev",)), KnownPerson("Nikol Pashinyan", "ARM", ("Pashinyan",)),
-    KnownPerson("Kassym-Jomart Tokayev", "KAZ", ("Tokayev",)), KnownPerson("Lloyd Austin", "USA"),
-    KnownPerson("Jake Sullivan", "USA"), KnownPerson("Kim Yo Jong", "PRK", ("Kim Yo-jong",)),
+    KnownPerson(row["name"], row["state"] or None, tuple(a for a in row["aliases"].split("|") if a))
+    for row in read_table("people.csv")
 ]
 
 
