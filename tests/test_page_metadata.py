@@ -161,3 +161,28 @@ def test_bio_at_the_top_names_the_author():
     parsed = parse_text_page("Trade Winds in the Southern Cone\n\nJane Doe is a senior fellow at the Example Institute.\n\n"
                              f"{PARAS}\n")
     assert parsed.bios and parsed.bios[0].startswith("Jane Doe is a senior fellow")
+
+
+@pytest.mark.parametrize("byline, org, role", [
+    ("By Jane Doe, Senior Fellow at the Example Institute", "org/example-institute", "Senior Fellow"),
+    ("By Jane Doe, Senior Fellow, Example Institute", "org/example-institute", "Senior Fellow"),
+    ("By Jane Doe, Reuters Correspondent", "org/reuters", "Correspondent"),
+])
+def test_a_role_in_the_byline_is_an_affiliation(byline, org, role):
+    from claimgraph.extract.authors import extract_authors
+
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{byline}\n\n{PARAS}\n")
+    out = extract_authors(parsed)
+    assert out.author_keys == ["person/jane-doe"]
+    assert [(a.org_key, a.role) for a in out.affiliations] == [(org, role)]
+
+
+def test_html_byline_role_reaches_the_affiliations():
+    from claimgraph.extract.authors import extract_authors
+
+    html = page('<meta name="author" content="Jane Doe">',
+                '<div class="byline">By Jane Doe, Senior Fellow at the Example Institute</div>')
+    text, meta = html_to_text_page(html)
+    assert meta.authors == ("Jane Doe",) and meta.author_roles == (("Jane Doe", "Senior Fellow at the Example Institute"),)
+    out = extract_authors(parse_text_page(text))
+    assert [(a.org_key, a.role) for a in out.affiliations] == [("org/example-institute", "Senior Fellow")]

@@ -562,6 +562,9 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
             for attr in ("expertise", "languages", "social"):
                 target = getattr(profile, attr)
                 target.extend(v for v in getattr(facts, attr) if v not in target)
+        for byline_name, role in getattr(page, "byline_roles", []):
+            if same_person(byline_name, printed):
+                roles.extend(find_roles(byline_role_clause(role), publisher))
         out.profiles.append(profile)
         out.affiliations.extend(_affiliations(key, roles, add))
         for study in studies:
@@ -574,6 +577,17 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
                                             study.start_year, study.thesis))
     out.entities = list(entities.values())
     return out
+
+
+def byline_role_clause(role: str) -> str:
+    """A role as a byline prints it, as the clause a bio would use: 'Senior Fellow, Example
+    Institute' -> 'is a Senior Fellow at Example Institute'; 'Reuters correspondent' ->
+    'is a Reuters correspondent'."""
+    role = re.sub(r"^(?:a|an|the)\s+", "", role.strip(), flags=re.I)
+    head, sep, tail = role.partition(", ")
+    if sep and tail[:1].isupper() and not re.match(r"(?:at|of|for|with|in)\b", tail):
+        role = f"{head} at {tail}"
+    return f"is a {role}"
 
 
 def _affiliations(key: str, roles: list[_Role], add) -> list[Affiliation]:

@@ -145,6 +145,36 @@ def split_byline(text: str) -> list[str]:
     return [p for p in NAME_SPLIT_RE.split(text) if p and p.strip()]
 
 
+# A role printed after a name: it names a job ("Senior Fellow …") or an institution ("… Institute").
+_ROLE_PART_RE = re.compile(r"\b(?:" + "|".join(sorted(ROLE_START_WORDS, key=len, reverse=True)) + r")s?\b", re.IGNORECASE)
+_INSTITUTION_RE = re.compile(r"\b(?:university|institute|institution|centre|center|council|foundation|school|college|"
+                             r"academy|endowment|forum|programme|program|ministry|agency|review|journal|times|post)\b",
+                             re.IGNORECASE)
+
+
+def byline_details(text: str, publishers: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """(name, role) for each person a byline names; the role is what the byline prints after the
+    name ('Senior Fellow at the Example Institute', 'Reuters correspondent'), or None."""
+    out: list[tuple[str, str | None]] = []
+    for part in split_byline(text):
+        name = clean_person_name(part, publishers)
+        if name is not None:
+            bare = BYLINE_PREFIX_RE.sub("", normalise_space(part)).strip(" ,.;:")
+            glued = bare[len(_cut_glued(bare[len(HONORIFIC_PREFIX_RE.match(bare).group()) if HONORIFIC_PREFIX_RE.match(bare)
+                                              else 0:], publishers)) + (len(HONORIFIC_PREFIX_RE.match(bare).group())
+                                                                        if HONORIFIC_PREFIX_RE.match(bare) else 0):]
+            glued = glued.strip(" ,.;:()")
+            role = glued if glued and (_ROLE_PART_RE.search(glued) or _INSTITUTION_RE.search(glued)) else None
+            if not any(same_person(name, n) for n, _ in out):
+                out.append((name, role))
+        elif out and out[-1][1] is None and (_ROLE_PART_RE.search(part) or _INSTITUTION_RE.search(part)) \
+                and part.strip(" ,.;:").casefold() not in agency_names():
+            out[-1] = (out[-1][0], part.strip(" ,.;:"))
+        elif out and out[-1][1] is not None and _INSTITUTION_RE.search(part):
+            out[-1] = (out[-1][0], f"{out[-1][1]}, {part.strip(' ,.;:')}")  # "Senior Fellow, Example Institute"
+    return out
+
+
 def byline_names(text: str, publishers: Iterable[str] = ()) -> list[str]:
     """The people a byline (or an author field) names, in order, each once.
 

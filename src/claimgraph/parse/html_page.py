@@ -48,7 +48,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from .bylines import byline_names, is_credit
+from .bylines import byline_details, byline_names, is_credit
 from .text_page import find_date, match_datetime, same_person
 
 ARTICLE_TYPES = frozenset({
@@ -84,6 +84,7 @@ class PageMetadata:
 
     headline: str | None = None
     authors: tuple[str, ...] = ()
+    author_roles: tuple[tuple[str, str], ...] = ()  # (name, role as a byline prints it: "Senior Fellow, X")
     author_bios: tuple[str, ...] = ()
     publisher: str | None = None
     date_published: str | None = None  # ISO 8601 as the page states it (or the day decided from its dates)
@@ -490,6 +491,19 @@ def decide_authors(c: Candidates, publisher: str | None) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def author_roles(c: Candidates, authors: tuple[str, ...], publisher: str | None) -> tuple[tuple[str, str], ...]:
+    """The role a byline prints after each chosen author ("By Jane Doe, Senior Fellow at X")."""
+    publishers = [v for _, v in c.publisher] + ([publisher] if publisher else [])
+    roles: list[tuple[str, str]] = []
+    for _, raw_names in c.authors:
+        for raw in raw_names:
+            for name, role in byline_details(raw, publishers):
+                author = next((a for a in authors if same_person(a, name)), None)
+                if role and author and not any(a == author for a, _ in roles):
+                    roles.append((author, role))
+    return tuple(roles)
+
+
 def decide_date(c: Candidates) -> date | None:
     found = _vote(c.date, WEIGHTS["date"], lambda d: d.isoformat() if isinstance(d, date) else None)
     return found[0] if found else None
@@ -505,8 +519,9 @@ def extract_page_metadata(html: str | bytes, url: str | None = None) -> PageMeta
     c = gather_candidates(doc, html, url, meta)
     publisher = decide_publisher(c)
     published = decide_date(c)
+    authors = decide_authors(c, publisher)
     meta.update(
-        headline=decide_headline(c, publisher), authors=decide_authors(c, publisher),
+        headline=decide_headline(c, publisher), authors=authors, author_roles=author_roles(c, authors, publisher),
         author_bios=tuple(dict.fromkeys(c.bios))[:3], publisher=publisher,
         date_published=published.isoformat() if published else None,
     )
@@ -591,7 +606,10 @@ def render_text_page(blocks: list[tuple[str, str]], meta: PageMetadata) -> str:
     parts: list[str] = [headline] if headline else []
     if standfirst:
         parts.append(standfirst)
-    if meta.authors:
+    roles = {name: role for name, role in meta.author_roles}
+    if roles:  # one byline per author, with the role the page prints
+        parts.extend(f"By {name}, {roles[name]}" if name in roles else f"By {name}" for name in meta.authors)
+    elif meta.authors:
         parts.append("By " + _join_names(meta.authors))
     published = meta.published
     if published:

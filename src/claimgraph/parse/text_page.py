@@ -264,7 +264,8 @@ BIO_CUE_RE = re.compile(
     r"\b(?:fellow|professor|lecturer|researcher|research assistant|specialist|analyst|editor|"
     r"columnist|correspondent|journalist|director|scholar|expert|adviser|advisor|author of|"
     r"graduated|ph\.?d|doctorate|master'?s|bachelor'?s|degree|universit\w*|institute|think[- ]tank|"
-    r"served as|areas? of (?:specialization|specialisation|expertise)|contributing)\b",
+    r"served as|areas? of (?:specialization|specialisation|expertise)|contributing|reporter|author|"
+    r"based in|writes (?:about|on|for)|covers|focuses on|works on|centre|center|program(?:me)?)\b",
     re.IGNORECASE,
 )
 # Sentences that continue a bio without repeating the full name.
@@ -645,6 +646,14 @@ def parse_byline(line: str) -> list[str]:
     return byline_names(line)
 
 
+def byline_roles_of(line: str) -> list[tuple[str, str]]:
+    """(name, role as printed) for the people a byline gives a role: 'By Jane Doe, Senior Fellow
+    at the Example Institute' -> [('Jane Doe', 'Senior Fellow at the Example Institute')]."""
+    from .bylines import byline_details
+
+    return [(name, role) for name, role in byline_details(line) if role]
+
+
 def split_name_and_date(line: str) -> tuple[list[str], date] | None:
     """A byline glued to its date: 'Jane Doe MAR 3, 2024', 'By Jane Doe | 14 February 2024',
     'Jane Doe and John Roe — March 3, 2024' -> (names, date); None otherwise."""
@@ -801,6 +810,7 @@ def classify_units(units: list[Unit]) -> None:
             u.kind = "date"
         elif parse_byline(u.text):
             u.kind, u.data["names"] = "byline", parse_byline(u.text)
+            u.data["roles"] = byline_roles_of(u.text)
             dated = find_date_span(u.text)
             if dated:
                 u.data["date"] = dated[0]
@@ -1173,12 +1183,14 @@ def parse_text_page(text: str) -> ParsedPage:
 
     # Bylines, author labels, name boxes, captions.
     byline_names: list[str] = []
+    byline_roles: list[tuple[str, str]] = []
     captions: list[str] = []
     boxed_bios: set[int] = set()
     for i, u in enumerate(units):
         if u.kind == "byline":
             for name in u.data["names"]:
                 _add_name(byline_names, name)
+            byline_roles.extend(r for r in u.data.get("roles", []) if r not in byline_roles)
             continue
         if i < start or u.kind == "used":
             continue
@@ -1321,6 +1333,7 @@ def parse_text_page(text: str) -> ParsedPage:
         comments=comments,
         translations=translations,
         dropped=dropped,
+        byline_roles=byline_roles,
         date_published=page_date(units, next((i for i, u in enumerate(units) if body_units and u is body_units[0]
                                               and u.kind == "paragraph"), first_ordinary)),
         publisher=publisher,
