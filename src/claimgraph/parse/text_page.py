@@ -724,10 +724,19 @@ def _should_join(previous: str, line: str) -> bool:
     return len(previous) >= 40 and line[:1].islower()
 
 
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """True for a text wrapped at a fixed width (every line short, many near the width); False for
+    a browser's text dump, where each line is one block of the page, however long."""
+    lengths = [len(line.strip()) for line in lines if line.strip() and not re.search(r"https?://", line)]
+    return bool(lengths) and max(lengths) <= 110 and sum(1 for n in lengths if n >= 55) >= 3
+
+
 def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
     group, previous_blank = 0, True
-    for raw in text.split("\n"):
+    lines = text.split("\n")
+    wrapped = is_hard_wrapped(lines)
+    for raw in lines:
         if not raw.strip():
             if not previous_blank:
                 group += 1
@@ -736,7 +745,9 @@ def split_units(text: str) -> list[Unit]:
         expanded = raw.replace("\t", "    ")
         indent = len(expanded) - len(expanded.lstrip())
         clean = normalise_space(raw)
-        if not previous_blank and units and _should_join(units[-1].text, clean):
+        if not previous_blank and units and re.fullmatch(r"[A-Z]", units[-1].text) and clean[:1].islower():
+            units[-1].text += clean  # a drop capital printed on its own line ("H" + "ong Kong is …")
+        elif not previous_blank and units and wrapped and _should_join(units[-1].text, clean):
             units[-1].text += " " + clean
         else:
             units.append(Unit(clean, group, indent))
@@ -844,6 +855,8 @@ def split_comments(units: list[Unit], first_content: int) -> tuple[list[RawComme
 
     def close() -> None:
         nonlocal current
+        if current is not None and not current["paras"]:
+            current = None  # an author and a date with nothing said: no comment
         if current is not None:
             number = current["number"] if current["number"] is not None else len(comments) + 1
             comments.append(RawComment(number, current["author"], current["posted"], "\n\n".join(current["paras"])))
@@ -999,6 +1012,101 @@ def _continues_bio(bio: Unit, paragraph: Unit) -> bool:
     return bool(BIO_CONTINUATION_RE.match(paragraph.text) and BIO_CUE_RE.search(paragraph.text))
 
 
+# Kinds of unit that never hold the title.
+NOT_TITLE_KINDS = frozenset({"boilerplate", "byline", "date", "caption", "comments_label", "comment_form", "related",
+                             "translation", "author_label", "notes_label", "footnote", "breadcrumb", "used"})
+TITLE_WINDOW = 15  # how many non-boilerplate units above the article's first paragraph the title may sit
+
+
+def body_anchor(units: list[Unit]) -> int | None:
+    """Where the article's text begins: the first paragraph of 30 words or more (else 15)."""
+    for least in (30, 15):
+        for i, u in enumerate(units):
+            if u.kind in ("paragraph", "bio") and word_count(u.text) >= least and not is_boilerplate(u.text):
+                return i
+    return None
+
+
+def _capitalised_share(text: str) -> float:
+    content = [w for w in text.split() if w[0].isalpha() and w.lower().strip("'’\"“”") not in NAME_STOPWORDS]
+    return sum(1 for w in content if w[0].isupper()) / len(content) if content else 0.0
+
+
+def _title_like(u: Unit) -> bool:
+    """A line that can be a headline: 3-30 words, no closing full stop, no date, not a name."""
+    text = u.text
+    words = word_count(text)
+    if u.kind in NOT_TITLE_KINDS or u.data.get("drop") or not 3 <= words <= 30:
+        return False
+    if text[-1] in ".:;,|" or not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“‘'"):
+        return False
+    if re.search(r"https?://|www\.|@", text) or find_date(text):
+        return False
+    if looks_like_person_name(text) and words <= 4 and not re.search(r"['’]s\b", text):
+        return False  # a name line of a byline box
+    if sentence_count(text) > 1 and not looks_like_heading(text, max_words=30):
+        return False  # two sentences in sentence case: a standfirst, not a title
+    first = text.split()[0].lower().strip(":")
+    return first not in {"by", "published", "posted", "updated", "written", "photo", "image", "credit", "source"}
+
+
+_TITLE_JOIN_RE = r"\s*(?:\||-|–|—|::|/|›|»|>)\s*"
+
+
+def _repeated(units: list[Unit], i: int) -> bool:
+    """The line is printed again elsewhere on the page: as it is, as 'Title | Site', or at the
+    end of a breadcrumb ('Home/Politics/Title')."""
+    key = normalise_space(units[i].text).casefold()
+    pattern = re.compile(rf"^(?:{re.escape(key)}(?:{_TITLE_JOIN_RE}.{{0,60}})?|.{{0,80}}{_TITLE_JOIN_RE}{re.escape(key)})$")
+    return any(j != i and pattern.match(u.text.casefold()) for j, u in enumerate(units))
+
+
+def title_window(units: list[Unit]) -> list[int]:
+    """Indexes of the units above the article's first paragraph where its title may sit, nearest first."""
+    anchor = body_anchor(units)
+    window: list[int] = []
+    if anchor is None:
+        return window
+    for i in range(anchor - 1, -1, -1):
+        if units[i].kind == "boilerplate":
+            continue
+        if len(window) >= TITLE_WINDOW:
+            break
+        window.append(i)
+    return window
+
+
+def find_title_above_body(units: list[Unit]) -> int | None:
+    """The headline of a page dumped from a browser, where menus and widgets come first: among
+    the title-like lines just above the first paragraph, the one of 4+ words printed again
+    elsewhere on the page (+3), of 4-20 words (+1, -1 past 20, -1 under 4) and nearest to the
+    text (+1) wins, with +1 for Title Case (a standfirst is in sentence case); ties go to the
+    nearest. Menus are often printed twice, so a short repeated line earns nothing."""
+    anchor = body_anchor(units)
+    if anchor is None:
+        return None
+    best: tuple[int, int] | None = None
+    seen = 0
+    nearest = True
+    for i in range(anchor - 1, -1, -1):
+        u = units[i]
+        if u.kind == "boilerplate":
+            continue
+        seen += 1
+        if seen > TITLE_WINDOW:
+            break
+        if not _title_like(u):
+            continue
+        words = word_count(u.text)
+        title_case = words >= 4 and looks_like_heading(u.text, max_words=30) and _capitalised_share(u.text) >= 0.6
+        score = 3 * (words >= 4 and _repeated(units, i)) + (4 <= words <= 20) - (words > 20) - (words < 4) \
+            + nearest + title_case
+        nearest = False
+        if best is None or score > best[0]:
+            best = (score, i)
+    return best[1] if best else None
+
+
 def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
     """(index, title, section, consumed).
 
@@ -1144,6 +1252,14 @@ def parse_text_page(text: str) -> ParsedPage:
 
     # Head: everything above the title is navigation (bylines there still count).
     title_index, title, section, consumed = find_title(units)
+    above = find_title_above_body(units)
+    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
+    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
+        # a page with menus above the article: the title sits just above its text
+        title_index, title, consumed = above, units[above].text, True
+        before = [u for u in units[:above] if u.kind != "boilerplate"]
+        if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
+            section = before[-1].text
     start = 0
     if title_index is not None:
         for u in units[:title_index]:
