@@ -27,8 +27,10 @@ checker does (`../shared/tools/cq_check.py`: NFKC, curly quotes and dashes
 folded, footnote marks dropped, spaces collapsed, case folded, outer
 punctuation stripped). An entity matches a gold name when the normalised gold
 name equals its normalised `schema:name` or any `schema:alternateName`.
-Matching is one to one: a second node for an already matched gold name is an
-extra (a duplicate), never a second hit.
+For organizations (publisher, affiliations, organizations mentioned) a leading
+"The" does not count ("The Guardian" is "Guardian"). Matching is one to one: a
+second node for an already matched gold name is an extra (a duplicate), never
+a second hit.
 
 Measures, per split (micro-averaged over the split's pages):
 
@@ -109,8 +111,15 @@ class Named:
     def keys(self) -> set[str]:
         return {norm(self.name)} | {norm(a) for a in self.alternate_names}
 
-    def matches(self, gold_name: str) -> bool:
+    def matches(self, gold_name: str, *, organization: bool = False) -> bool:
+        if organization:  # "The Guardian" and "Guardian" are one name
+            return org_norm(gold_name) in {org_norm(k) for k in self.keys}
         return norm(gold_name) in self.keys
+
+
+def org_norm(text: str) -> str:
+    """An organization's name normalised, without a leading "the"."""
+    return re.sub(r"^the\s+", "", norm(text))
 
 
 # -------------------------------------------------------------------- scores
@@ -466,21 +475,22 @@ def read_back(store, graph: str) -> Predicted:
 # --------------------------------------------------------------------- scoring
 
 
-def match_names(gold: list[str], predicted: list[Named], label: str, errors: list[str]) -> tuple[PRF, dict[str, str]]:
+def match_names(gold: list[str], predicted: list[Named], label: str, errors: list[str],
+                organization: bool = False) -> tuple[PRF, dict[str, str]]:
     """One-to-one match of gold names to predicted nodes; returns the PRF and node IRI -> gold name."""
     wanted = list(dict.fromkeys(g for g in gold if norm(g)))
     matched: dict[str, str] = {}
     taken: set[str] = set()
     prf = PRF()
     for node in predicted:
-        hit = next((g for g in wanted if g not in taken and node.matches(g)), None)
+        hit = next((g for g in wanted if g not in taken and node.matches(g, organization=organization)), None)
         if hit is not None:
             taken.add(hit)
             matched[node.iri] = hit
             prf.tp += 1
         else:
             prf.fp += 1
-            dup = any(node.matches(g) for g in wanted)
+            dup = any(node.matches(g, organization=organization) for g in wanted)
             errors.append(f"extra {label}: {node.name}" + (" (a second node for one gold name)" if dup else ""))
     missing = [g for g in wanted if g not in taken]
     prf.fn = len(missing)
@@ -511,7 +521,7 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
     score.headline.add(_single_value(gold.headline, pred.headlines, lambda g, p: norm(g) == norm(p), "headline", errors))
     score.date.add(_single_value(gold.date, pred.dates, lambda g, p: g[:10] == p[:10], "date", errors))
     score.publisher.add(_single_value(gold.publisher, [p.name for p in pred.publishers],
-                                      lambda g, _p: pred.publishers[0].matches(g), "publisher", errors))
+                                      lambda g, _p: pred.publishers[0].matches(g, organization=True), "publisher", errors))
 
     gold_authors = [a["name"] for a in gold.authors]
     score.authors, author_of = match_names(gold_authors, pred.authors, "author", errors)
@@ -522,7 +532,8 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
     for person_iri, org in pred.affiliations:
         author = author_of.get(person_iri)
         hit = next((i for i, (ga, go) in enumerate(gold_pairs)
-                    if i not in taken and author is not None and norm(ga) == norm(author) and org.matches(go)), None)
+                    if i not in taken and author is not None and norm(ga) == norm(author)
+                    and org.matches(go, organization=True)), None)
         if hit is None:
             score.affiliations.fp += 1
             who = author or next((a.name for a in pred.authors if a.iri == person_iri), person_iri)
@@ -537,7 +548,7 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
 
     score.states, _ = match_names(gold.states, pred.states, "state", errors)
     score.people, _ = match_names(gold.people, pred.people, "person", errors)
-    score.organizations, _ = match_names(gold.organizations, pred.organizations, "org", errors)
+    score.organizations, _ = match_names(gold.organizations, pred.organizations, "org", errors, organization=True)
 
     # key claims
     used: set[int] = set()

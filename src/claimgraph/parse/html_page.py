@@ -37,8 +37,10 @@ language) where text parsing has no better evidence.
 """
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -66,11 +68,12 @@ _BYLINE_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:byline|by-line|author(?:s|[-_]?na
                               r"entry[-_]author|contributor(?:s)?|writer)(?:$|[\s_-])", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 # " | Site", " - Site", " – Site", " — Site", " :: Site" at the end of a title.
-_TITLE_SUFFIX_RE = re.compile(r"^(?P<head>.+?)\s+(?:\||-|–|—|::|•|·)\s+(?P<tail>[^|–—:•·]{2,80})$")
+# the last separator: "Headline - More headline - Site" -> ("Headline - More headline", "Site")
+_TITLE_SUFFIX_RE = re.compile(r"^(?P<head>.+)\s+(?:\||-|–|—|::|•|·)\s+(?P<tail>[^|–—:•·]{2,80}?)$")
 _HOST_RE = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+$")
 
 WEIGHTS = {
-    "headline": {"json-ld": 3, "h1": 2, "og:title": 2, "twitter:title": 1, "title": 1, "trafilatura": 1},
+    "headline": {"json-ld": 3, "h1": 4, "h1-page": 2, "og:title": 2, "twitter:title": 1, "title": 1, "trafilatura": 1},
     "authors": {"json-ld": 3, "meta:byl": 3, "byline": 3, "itemprop": 2, "author-box": 2, "article:author": 2, "meta:author": 2,
                 "trafilatura": 1},
     "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1},
@@ -150,6 +153,8 @@ def _clean(text) -> str | None:
         text = str(text)
     if not isinstance(text, str):
         return None
+    if "&" in text:  # JSON-LD and meta values often carry HTML entities ("&#8211;")
+        text = html_lib.unescape(text)
     text = _WS_RE.sub(" ", text).strip()
     return text or None
 
@@ -362,8 +367,13 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     # -- the visible page: <title>, <h1>, byline, <time> ------------------------------------
     title = doc.xpath("//title")
     c.add("headline", "title", _clean(title[0].text_content()) if title else None)
-    h1 = doc.xpath("//article//h1|//main//h1") or doc.xpath("//h1")
-    c.add("headline", "h1", _clean(h1[0].text_content()) if h1 else None)
+    # The visible headline is the title "as the page shows it"; an <h1> outside the article may be a logo.
+    h1 = doc.xpath("//article//h1|//main//h1|//*[@itemprop='headline' and not(self::meta)]")
+    if h1:
+        c.add("headline", "h1", _clean(h1[0].text_content()))
+    else:
+        first = doc.xpath("//h1")
+        c.add("headline", "h1-page", _clean(first[0].text_content()) if first else None)
     bylines, boxes = [], []
     for el in doc.xpath('//a[@rel="author"]|//*[@class or @id][not(self::body) and not(self::html)]'):
         marks = f"{el.get('class', '')} {el.get('id', '')}"
@@ -417,7 +427,8 @@ def _org_key(name: str) -> str:
 
 
 def _text_key(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+    """Case, quotes, dashes and punctuation folded: spellings of one headline meet."""
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def _vote(candidates: Iterable[tuple[str, object]], weights: dict[str, int], key) -> tuple[object, str] | None:

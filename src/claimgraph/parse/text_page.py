@@ -1178,6 +1178,8 @@ def _looks_like_site_name(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 7 or not looks_like_heading(text, max_words=7) or text[-1] in ".?!":
         return False
+    if re.search(r"\d{1,2}:\d{2}", text) or any(w.lower().strip("|/&,.:") in NAV_WORDS for w in words):
+        return False
     if all(w.lower().strip("|/&,") in SECTION_WORDS or not w.strip("|/&,") for w in words):
         return False
     return not looks_like_person_name(text) or bool(MASTHEAD_HEAD_RE.search(text))
@@ -1203,6 +1205,146 @@ def copyright_holder(text: str) -> str | None:
         return None
     holder = re.sub(r"\s*all rights reserved.*$", "", m.group("holder"), flags=re.IGNORECASE).strip(" .,;")
     return holder if holder and word_count(holder) <= 8 and holder[0].isupper() else None
+
+
+# Where a page names its own site.
+_MARK = r"(?:©|\(c\)|copyright\b)"
+_YEARS = r"(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)"
+COPYRIGHT_ANY_RE = re.compile(rf"{_MARK}\s*(?:{_MARK}\s*)?{_YEARS}?\s*[,.]?\s*(?:by\s+)?(?P<holder>\S.*)$", re.IGNORECASE)
+HOLDER_BEFORE_MARK_RE = re.compile(rf"^(?P<holder>[^©]{{2,60}}?)\s*{_MARK}\s*(?:{_YEARS}\s*)?(?:all rights reserved)?\W*$",
+                                   re.IGNORECASE)
+ALL_RIGHTS_RE = re.compile(r"^all rights (?:reserved\s*)?(?:by\s+)?(?P<holder>\w.{1,60}?)\.(?:\s|$)", re.IGNORECASE)
+# Words of page furniture that no site's name is made of.
+NAV_WORDS = frozenset("""
+navigation menu close back search share sign login log subscribe subscription newsletter newsletters reply comment comments
+read more next previous home skip content toggle follow like print email contact cookie cookies privacy terms
+advertisement advertise sponsored latest trending popular related tags topics sections today yesterday
+""".split())
+PROPERTY_OF_RE = re.compile(r"\bcopyrighted property of (?P<holder>[A-Z][^.,;]{1,60})", re.IGNORECASE)
+PUBLICATION_OF_RE = re.compile(r"^(?P<site>[A-Z][^.,;]{1,60}?) is (?:a|an) (?:publication|project|website|journal|magazine) of\b")
+SELF_REFERENCE_RE = re.compile(r"^(?:about|subscribe to|support|advertise with|advertise in|contact)\s+(?P<site>[A-Z].{1,60})$",
+                               re.IGNORECASE)
+LEGAL_SUFFIX_RE = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|gmbh|plc|s\.a|co)\.?)+$|\s+or its affiliated companies.*$",
+                             re.IGNORECASE)
+DOMAIN_RE = re.compile(r"\b(?:[\w-]+\.)*(?P<label>[\w-]{3,})\.(?:com|org|net|info|co\.uk|co|news|az|int|edu|eu)\b", re.IGNORECASE)
+PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "title-suffix": 2, "copyright": 1,
+                     "site-line": 1, "masthead": 1}
+
+
+def _site_key(name: str) -> str:
+    """'The Daily Planet', 'DailyPlanet.com' -> 'dailyplanet': a site's name and its address meet."""
+    name = name.strip()
+    if " " not in name:
+        name = re.sub(r"\.(?:com|org|net|info|co\.uk|co|news|int|edu|eu)$", "", name, flags=re.IGNORECASE)
+    return re.sub(r"[\W_]+", "", re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).casefold())
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).split() if w[:1].isalpha()).casefold()
+
+
+def _holder(text: str) -> str | None:
+    """A copyright holder's name: cut at ' / ', ' | ', a sentence end, 'All rights'; legal suffixes dropped."""
+    text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
+    text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
+    if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE):
+        return None
+    return text
+
+
+def page_domains(page_text: str) -> set[str]:
+    """Site names as the page's web and mail addresses spell them ('news@dailyplanet.com' -> 'dailyplanet')."""
+    return {m.group("label").casefold().replace("-", "") for m in DOMAIN_RE.finditer(page_text)}
+
+
+def publisher_candidates(units: list["Unit"], title_index: int | None, suffix: str | None,
+                         labels: set[str] | None = None) -> list[tuple[str, str]]:
+    """(source, name) for every place the page names its own site."""
+    labels = labels if labels is not None else page_domains("\n".join(u.text for u in units))
+    found: list[tuple[str, str]] = []
+    if suffix:
+        found.append(("title-suffix", suffix))
+    lines = [u.text for u in units]
+    counts: dict[str, int] = {}
+    for text in lines:
+        counts[text] = counts.get(text, 0) + 1
+    for i, text in enumerate(lines):
+        holders: list[str] = []
+        for pattern in (COPYRIGHT_ANY_RE, HOLDER_BEFORE_MARK_RE, ALL_RIGHTS_RE, PROPERTY_OF_RE):
+            m = pattern.search(text) if pattern is not HOLDER_BEFORE_MARK_RE else pattern.match(text)
+            if m and (holder := _holder(m.group("holder"))) and holder not in holders:
+                holders.append(holder)
+        found.extend(("copyright", h) for h in holders)
+        m = PUBLICATION_OF_RE.match(text)
+        if m:
+            found.append(("publication-of", m.group("site").strip()))
+        m = SELF_REFERENCE_RE.match(text)
+        if m and word_count(text) <= 7 and _looks_like_site_name(m.group("site").strip(" ?!")):
+            found.append(("self-reference", m.group("site").strip(" ?!")))
+        parts = [p.strip() for p in re.split(r"\s+[·|•]\s+", text)]
+        if len(parts) >= 3 and looks_like_person_name(parts[0]):  # "Jane Doe · The Daily Planet · Posted: …"
+            found.extend(("byline", p) for p in parts[1:2] if _looks_like_site_name(p) and not find_date(p))
+        if title_index and i < title_index and word_count(text) <= 5 and _site_key(text) in labels \
+                and not is_boilerplate(text):
+            found.append(("site-line", text))  # above the title, a line that is the name the site's address spells
+    if title_index:  # the site's name printed first on the page, above the title
+        top = [u for u in units[:title_index] if u.data.get("orig") not in
+               ("boilerplate", "breadcrumb", "translation", "date", "byline")][:3]
+        for u in top:
+            if _looks_like_site_name(u.text) and MASTHEAD_HEAD_RE.search(u.text):
+                found.append(("masthead", u.text))
+                break
+    return found
+
+
+def decide_page_publisher(units: list["Unit"], page_text: str, title_index: int | None, suffix: str | None) -> str | None:
+    """The site the page names itself by, decided by pooled evidence: a "publication of" line
+    (3), "About/Support/Subscribe to X" lines and an outlet in a byline (2 each), a title
+    suffix (2), copyright lines, lines that are the name the page's own address spells, and a
+    masthead (1 each); a name the page's own web or mail address spells (+2), a known outlet or
+    institution (+1) and a name of several words (+0.5) weigh more. An acronym pools with the
+    name it abbreviates; the fullest spelling is shown."""
+    from ..extract.gazetteer import load_gazetteer
+
+    labels = page_domains(page_text)
+    candidates = publisher_candidates(units, title_index, suffix, labels)
+    if not candidates:
+        return None
+    gazetteer = load_gazetteer()
+    pools: dict[str, list[tuple[int, str]]] = {}
+    sources: dict[str, set[str]] = {}
+    for source, name in candidates:
+        key = _site_key(name)
+        if key:
+            pools.setdefault(key, []).append((PUBLISHER_WEIGHTS[source], name))
+            sources.setdefault(key, set()).add(source)
+    # An acronym ("DM") is the site whose name it abbreviates ("Daily Maverick") when that is a candidate too.
+    for key in [k for k in pools if len(k) <= 5]:
+        spelled = pools[key][0][1]
+        if spelled.isupper() and " " not in spelled:
+            full = next((k for k in pools if k != key and _initials(max(pools[k])[1]) == key), None)
+            if full:
+                pools[full].extend(pools.pop(key))
+                sources[full] |= sources.pop(key)
+    # "© 2024 Jane Doe" with nothing else naming Jane Doe as the site: a person, not the publisher.
+    for key in list(pools):
+        name = max(pools[key])[1]
+        if sources[key] == {"copyright"} and looks_like_person_name(name) and not MASTHEAD_HEAD_RE.search(name) \
+                and key not in labels and gazetteer.org_by_surface(name) is None:
+            del pools[key]
+    if not pools:
+        return None
+
+    def display(key: str) -> str:
+        """The fullest spelling: with spaces, then mixed case, then the weightiest source."""
+        return sorted(pools[key], key=lambda wn: (" " not in wn[1], wn[1].isupper(), -wn[0]))[0][1]
+
+    def score(key: str) -> float:
+        name = display(key)
+        known = gazetteer.org_by_surface(name) or gazetteer.org_by_surface(re.sub(r"^the\s+", "", name, flags=re.I))
+        return sum(w for w, _ in pools[key]) + 2 * (key in labels) + (known is not None) + 0.5 * (" " in name)
+
+    return display(max(pools, key=score))
 
 
 def page_date(units: list["Unit"], end: int) -> date | None:
@@ -1428,12 +1570,11 @@ def parse_text_page(text: str) -> ParsedPage:
     holders = [h for u in units if (h := copyright_holder(u.text))]
     from .bylines import clean_person_name
 
-    people = [n for h in holders if (n := clean_person_name(h))]
-    organizations = [h for h in holders if not clean_person_name(h) and _looks_like_site_name(h)]
+    publisher = decide_page_publisher(units, text, title_index, suffix_site)
+    people = [n for h in holders if (n := clean_person_name(h)) and (not publisher or _site_key(h) != _site_key(publisher))]
     if not byline_names and not bios:
         for name in people:
             _add_name(byline_names, name)
-    publisher = suffix_site or masthead(units, title_index, text) or (organizations[0] if organizations else None)
 
     dropped = [u.text for u in units if u.data.get("drop") or u.data.get("orig") in DROPPED_KINDS]
     return ParsedPage(
