@@ -43,7 +43,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urljoin, urlparse
 
 import lxml.etree
@@ -122,6 +122,9 @@ def iso_date(value: str | None) -> date | None:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None
+
+
+_UTC_RE = re.compile(r"T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]00:?00)$")
 
 
 def any_date(value: str | None) -> date | None:
@@ -238,6 +241,7 @@ class Candidates:
     date: list[tuple[str, date]] = field(default_factory=list)
     publisher: list[tuple[str, str]] = field(default_factory=list)
     bios: list[str] = field(default_factory=list)
+    utc_days: set[date] = field(default_factory=set)  # days read from timestamps given in UTC
 
     def add(self, fld: str, source: str, value) -> None:
         if value:
@@ -286,8 +290,10 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
             c.add("authors", "json-ld", people)
         c.add("publisher", "json-ld", _name_of(_first(article.get("publisher")), by_id)
               or _name_of(_first(article.get("sourceOrganization")), by_id))
-        c.add("date", "json-ld", any_date(_clean(_first(article.get("datePublished"))))
-              or any_date(_clean(_first(article.get("dateCreated")))))
+        raw = _clean(_first(article.get("datePublished"))) or _clean(_first(article.get("dateCreated")))
+        c.add("date", "json-ld", any_date(raw))
+        if raw and _UTC_RE.search(raw) and any_date(raw):
+            c.utc_days.add(any_date(raw))
         meta.update(
             date_modified=_clean(_first(article.get("dateModified"))),
             description=_clean(article.get("description")) if isinstance(article.get("description"), str) else None,
@@ -327,8 +333,10 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     c.add("headline", "twitter:title", prop("twitter:title"))
     c.add("publisher", "og:site_name", prop("og:site_name"))
     c.add("publisher", "application-name", prop("application-name", "publisher", "dc.publisher", "citation_publisher"))
-    c.add("date", "article:published_time", any_date(prop("article:published_time", "og:article:published_time",
-                                                           "article:published")))
+    raw = prop("article:published_time", "og:article:published_time", "article:published")
+    c.add("date", "article:published_time", any_date(raw))
+    if raw and _UTC_RE.search(raw) and any_date(raw):
+        c.utc_days.add(any_date(raw))
     c.add("date", "meta:date", any_date(prop("pdate", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.issued",
                                              "citation_publication_date", "citation_date", "sailthru.date",
                                              "parsely-pub-date", "publish-date", "publishdate", "date", "datepublished")))
@@ -516,8 +524,17 @@ def author_roles(c: Candidates, authors: tuple[str, ...], publisher: str | None)
 
 
 def decide_date(c: Candidates) -> date | None:
+    """The day with the most weight behind it. Metadata often gives a UTC timestamp, which falls
+    on the next day for a site west of Greenwich: when the page shows the day before a UTC
+    winner, the page's own day is the date."""
     found = _vote(c.date, WEIGHTS["date"], lambda d: d.isoformat() if isinstance(d, date) else None)
-    return found[0] if found else None
+    if not found:
+        return None
+    winner = found[0]
+    shown = [d for s, d in c.date if s in ("time", "itemprop")]
+    if winner in c.utc_days and shown and all(d == winner - timedelta(days=1) for d in shown):
+        return shown[0]
+    return winner
 
 
 def extract_page_metadata(html: str | bytes, url: str | None = None) -> PageMetadata:

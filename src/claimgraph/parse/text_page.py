@@ -336,8 +336,9 @@ DATE_PATTERNS = [
     re.compile(rf"{_WEEKDAY}{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
     re.compile(rf"{_WEEKDAY}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.IGNORECASE),
-    # Dotted dates are day-first (European usage).
+    # Dotted dates are day-first (European usage); a two-digit year is this century's.
     re.compile(rf"(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
+    re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y2>\d{2})(?!\d)"),
     # Slashed dates are month-first (US usage) unless the first number cannot be a month.
     re.compile(rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
 ]
@@ -346,7 +347,7 @@ _TIME_FIRST_RE = re.compile(r"^(?P<h>\d{1,2})[:.](?P<mi>\d{2})\s*(?P<ampm>[ap]\.
 
 def _build_datetime(gd: dict[str, str | None]) -> tuple[datetime, bool] | None:
     try:
-        year = int(gd["y"])
+        year = int(gd["y"]) if gd.get("y") else 2000 + int(gd["y2"])
         if gd.get("mon"):
             month = MONTHS[gd["mon"].lower().rstrip(".")[:4] if gd["mon"].lower().startswith("sept") else gd["mon"].lower()[:3]]
             day = int(gd["d"])
@@ -1347,17 +1348,32 @@ def decide_page_publisher(units: list["Unit"], page_text: str, title_index: int 
     return display(max(pools, key=score))
 
 
-def page_date(units: list["Unit"], end: int) -> date | None:
-    """The publication date the page shows above its text: a date line or a dated byline before
-    unit `end`; a 'Published' date beats an 'Updated' one."""
-    found: list[tuple[bool, date]] = []
-    for u in units[:end]:
-        if u.data.get("orig") == "date" or u.data.get("date"):
-            when = u.data.get("date") or find_date(u.text)
-            if when:
-                found.append((bool(re.match(r"^\W*(?:last\s+)?updated\b", u.text, re.IGNORECASE)), when))
-    published = [d for updated, d in found if not updated]
-    return (published or [d for _, d in found] or [None])[0]
+DATE_CUE_RE = re.compile(r"\b(?:published|posted|updated|modified|date)\b|[·|•]", re.IGNORECASE)
+UPDATED_RE = re.compile(r"\b(?:last\s+)?(?:updated|modified)\b", re.IGNORECASE)
+PUBLISHED_RE = re.compile(r"\b(?:published|posted)\b", re.IGNORECASE)
+
+
+def page_date(units: list["Unit"], title_index: int | None, anchor: int | None) -> date | None:
+    """The publication date the page shows around its title: a date line or a dated byline from
+    a few lines above the title to a few lines into the text. A 'Published'/'Posted' date beats
+    a bare one, which beats an 'Updated'/'Modified' one; then the nearest to the title wins."""
+    top = title_index if title_index is not None else 0
+    end = min(len(units), (anchor if anchor is not None else top) + 12)
+    found: list[tuple[int, int, date]] = []
+    for i in range(max(0, top - 8), end):
+        u = units[i]
+        text = u.text
+        if u.data.get("orig") in ("footnote", "comments_label") or FOOTNOTE_RE.match(text) or NOTES_ITEM_RE.match(text) \
+                or re.search(r"\baccess(?:ed|ion)\b", text, re.IGNORECASE):
+            continue  # a note's date is its source's
+        dated = u.data.get("orig") == "date" or u.data.get("date") or word_count(text) <= 8 or (
+            word_count(text) <= 20 and DATE_CUE_RE.search(text))
+        when = u.data.get("date") or (find_date(text) if dated else None)
+        if not when:
+            continue
+        rank = 0 if PUBLISHED_RE.search(text) else 2 if UPDATED_RE.search(text) and not PUBLISHED_RE.search(text) else 1
+        found.append((rank, abs(i - top), when))
+    return min(found)[2] if found else None
 
 
 def masthead(units: list["Unit"], title_index: int | None, page_text: str) -> str | None:
@@ -1591,7 +1607,6 @@ def parse_text_page(text: str) -> ParsedPage:
         translations=translations,
         dropped=dropped,
         byline_roles=byline_roles,
-        date_published=page_date(units, next((i for i, u in enumerate(units) if body_units and u is body_units[0]
-                                              and u.kind == "paragraph"), first_ordinary)),
+        date_published=page_date(units, title_index, body_anchor(units)),
         publisher=publisher,
     )
