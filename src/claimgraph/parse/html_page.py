@@ -67,6 +67,7 @@ _BIO_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:author[-_]?(?:bio|box|info|descripti
 _BYLINE_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:byline|by-line|author(?:s|[-_]?name)?|article[-_]author|post[-_]author|"
                               r"entry[-_]author|contributor(?:s)?|writer)(?:$|[\s_-])", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
+MAX_BYLINE_NAMES = 5  # more people than this in the page's author elements: not this article's byline
 # " | Site", " - Site", " – Site", " — Site", " :: Site" at the end of a title.
 # the last separator: "Headline - More headline - Site" -> ("Headline - More headline", "Site")
 _TITLE_SUFFIX_RE = re.compile(r"^(?P<head>.+)\s+(?:\||-|–|—|::|•|·)\s+(?P<tail>[^|–—:•·]{2,80}?)$")
@@ -262,6 +263,46 @@ def _link_name(doc, href: str) -> str | None:
     return None
 
 
+_NON_WRITING_RE = re.compile(r"\b(?:photo(?:graph)?s?|pictures?|images?|illustrations?|visuali[sz]ations?|graphics?|"
+                             r"videos?|edit(?:ed|ing)|translat(?:ed|ion)|design(?:ed)?|maps?|data|animation)\b"
+                             r"[^.:]{0,30}\bby\W*$", re.IGNORECASE)
+
+
+def _non_writing_credit(el, text: str) -> bool:
+    """'Visualisations by <b>Jane Doe</b>', 'Photos by …': a contributor who did not write the piece."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    context = _clean(parent.text_content()) or ""
+    before = context[:max(context.find(text), 0)][-60:]
+    return bool(_NON_WRITING_RE.search(before))
+
+
+def _header_names(doc, h1) -> list[str]:
+    """Links and 'By …' lines between the article's <h1> and its first paragraph of text: where a
+    page prints its byline, often as links to the authors' pages."""
+    if h1 is None:
+        return []
+    found: list[str] = []
+    started = False
+    for el in doc.iter():
+        if el is h1:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str):
+            continue
+        text = _clean(el.text_content()) or ""
+        if el.tag == "p" and len(text.split()) >= 20:
+            break
+        if el.tag == "a" and 2 <= len(text.split()) <= 5:
+            found.append(text)
+        elif el.tag in ("p", "div", "span", "li") and re.match(r"^by\s", text, re.IGNORECASE) and len(text.split()) <= 16:
+            found.append(text)
+        if len(found) > 2 * MAX_BYLINE_NAMES:
+            break
+    return found
+
+
 def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     """All candidates of one page (and, in `meta`, the fields that need no vote)."""
     c = Candidates()
@@ -383,16 +424,22 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         first = doc.xpath("//h1")
         c.add("headline", "h1-page", _clean(first[0].text_content()) if first else None)
     bylines, boxes = [], []
-    for el in doc.xpath('//a[@rel="author"]|//*[@class or @id][not(self::body) and not(self::html)]'):
+    for el in doc.xpath('//*[@rel="author" or @class or @id][not(self::body) and not(self::html)]'):
         marks = f"{el.get('class', '')} {el.get('id', '')}"
-        if el.tag != "a" and not _BYLINE_CLASS_RE.search(marks) or _BIO_CLASS_RE.search(marks):
+        rel_author = "author" in (el.get("rel") or "").split()
+        if not rel_author and not _BYLINE_CLASS_RE.search(marks) or _BIO_CLASS_RE.search(marks):
             continue
         text = _clean(el.text_content())
-        if text and len(text.split()) <= 16:
-            strong = el.tag == "a" or "byline" in marks.lower() or text.lower().startswith("by ")
+        if text and len(text.split()) <= 16 and not _non_writing_credit(el, text):
+            strong = rel_author or "byline" in marks.lower() or text.lower().startswith("by ")
             (bylines if strong else boxes).append(text)
-    c.add("authors", "byline", list(dict.fromkeys(bylines)))
-    c.add("authors", "author-box", list(dict.fromkeys(boxes)))
+    title_h1 = h1[0] if h1 else next(iter(doc.xpath("//h1")), None)
+    bylines.extend(_header_names(doc, title_h1))
+    # A "byline" that names a crowd is a list of other articles' authors or a menu.
+    for source, found in (("byline", bylines), ("author-box", boxes)):
+        found = list(dict.fromkeys(found))
+        if len({n for raw in found for n in byline_names(raw)}) <= MAX_BYLINE_NAMES:
+            c.add("authors", source, found)
     times = doc.xpath("//article//time[@datetime]|//main//time[@datetime]") or doc.xpath("//time[@datetime]")
     if times:
         c.add("date", "time", any_date(times[0].get("datetime")))
@@ -501,6 +548,12 @@ def decide_authors(c: Candidates, publisher: str | None) -> tuple[str, ...]:
     if not per_source:
         return ()
     best_weight = max(weights.get(s, 1) for s, _ in per_source)
+    # The weightiest sources credit a desk or an agency ("Our Foreign Staff"): the piece is
+    # unsigned, and a weaker source's names (related columnists) need a second source.
+    credited = max((weights.get(s, 1) for s, raw in c.authors if raw and not any(
+        byline_names(r, publishers) for r in raw) and any(is_credit(r, publishers) for r in raw)), default=0)
+    if credited >= best_weight:
+        best_weight = 99
     chosen: list[str] = []
     for source, names in sorted(per_source, key=lambda sn: -weights.get(sn[0], 1)):
         for name in names:
