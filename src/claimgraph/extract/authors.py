@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..reference import read_table
 from ..model import Affiliation, AuthorProfile, Education, Entity, EntityKind, OrgKind, ParsedPage
+from ..parse.bylines import agency_name
 from ..parse.text_page import bio_parts, normalise_space, same_person, split_sentences
 from ..resolve import guess_organization_kind, normalise_person_name, organization_key, organization_name, person_key
 
@@ -40,7 +41,7 @@ ROLE_NOUNS = (
     r"adviser|advisor|scholar|chair|chairman|chairwoman|president|head|manager|coordinator|expert|"
     r"consultant|correspondent|columnist|contributor|writer|member|dean|officer|economist|ambassador|"
     r"instructor|founder|co-founder|partner|strategist|historian|journalist|reporter|secretary|"
-    r"representative|diplomat|commentator|blogger"
+    r"representative|diplomat|commentator|blogger|regular"
 )
 ROLE_MODIFIERS = (
     r"senior|junior|former|current|visiting|nonresident|non-resident|resident|adjunct|assistant|"
@@ -55,7 +56,7 @@ ROLE_RE = re.compile(
     rf"\b(?i:a|an|the|as|and|is|was|are|were|both)\s+(?P<mods>(?:(?:(?i:{ROLE_MODIFIERS})|[A-Z0-9][\w'’&.-]*)\s+){{0,4}})"
     rf"(?P<noun>(?i:{ROLE_NOUNS}))(?:s)?\b"
 )
-EDITORIAL_NOUN_RE = re.compile(r"^(?:editor|editor-at-large|editor-in-chief|columnist|contributor|correspondent|writer|commentator|blogger|reporter|journalist)$", re.I)
+EDITORIAL_NOUN_RE = re.compile(r"^(?:editor|editor-at-large|editor-in-chief|columnist|contributor|correspondent|writer|commentator|blogger|reporter|journalist|regular)$", re.I)
 RESEARCH_NOUN_RE = re.compile(r"^(?:specialist|fellow|researcher|research assistant|analyst|scholar|expert)$", re.I)
 MODIFIER_RE = re.compile(rf"^(?:{ROLE_MODIFIERS})$", re.I)
 
@@ -190,8 +191,8 @@ def take_org_name(text: str) -> str | None:
                 break
             if lower == "and" and tokens[-1].lower() in ORG_HEAD_WORDS:
                 break  # "… University and 21Review Contributing Editor"
-            if lower == "in":
-                break  # "… at CENTRUM in 2017", "… Studies in Washington"
+            if raw == "in":
+                break  # "… at CENTRUM in 2017", "… Studies in Washington"; "Policy In Focus" goes on
             tokens.append(token)
             continue
         if YEAR_RE.fullmatch(token) or lower in ORG_STOP_WORDS:
@@ -300,6 +301,14 @@ class _Role:
     status: str = "present"  # present | started | current | past
 
 
+def _names_an_organization(name: str) -> bool:
+    """'Asia Centre', 'Brookings Institution', a known organization; not a field ('International Economics')."""
+    from .gazetteer import load_gazetteer
+
+    words = {w.lower().strip(",.") for w in name.split()}
+    return bool(words & ORG_HEAD_WORDS) or load_gazetteer().org_by_surface(name) is not None
+
+
 def find_roles(clause: str, publisher: str | None) -> list[_Role]:
     """Roles at organizations named in one clause."""
     roles: list[_Role] = []
@@ -332,6 +341,11 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
                 if later and take_org_name(later.group("org")):
                     if re.match(r"(?:Department|School|Faculty|Division)\b", org):
                         department = re.sub(r"^(?:Department|School|Faculty|Division) of\s+", "", org)
+                    elif _names_an_organization(org):
+                        # "director of the Asia Centre at the Example Institute": the unit is an
+                        # organization of its own, and so is its host (a field of study is not)
+                        roles.append(_Role(org, " ".join([w for w in mods if w.lower() not in {"former", "current"}]
+                                                         + [noun]), noun))
                     org = take_org_name(later.group("org"))
         if org is None and EDITORIAL_NOUN_RE.match(noun):
             # "a 1945 Contributing Editor": the outlet is printed before the role.
@@ -564,7 +578,7 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
                 target.extend(v for v in getattr(facts, attr) if v not in target)
         for byline_name, role in getattr(page, "byline_roles", []):
             if same_person(byline_name, printed):
-                roles.extend(find_roles(byline_role_clause(role), publisher))
+                roles.extend(byline_roles(role, publisher))
         out.profiles.append(profile)
         out.affiliations.extend(_affiliations(key, roles, add))
         for study in studies:
@@ -577,6 +591,20 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
                                             study.start_year, study.thesis))
     out.entities = list(entities.values())
     return out
+
+
+def byline_roles(role: str, publisher: str | None) -> list[_Role]:
+    """The roles a byline prints after a name: 'Senior Fellow at X', 'AP National Security
+    Writer' (the agency by its name), or an outlet alone ('The Daily Planet': staff, no role)."""
+    found = find_roles(byline_role_clause(role), publisher)
+    for r in found:
+        r.org_name = agency_name(r.org_name) or r.org_name
+    if found:
+        return found
+    org = role.strip(" ,.;:")
+    if org and org[0].isupper() and len(org.split()) <= 6 and not re.search(rf"\b(?:{ROLE_NOUNS})\b", org, re.I):
+        return [_Role(agency_name(org) or org, None, "")]
+    return []
 
 
 def byline_role_clause(role: str) -> str:

@@ -35,11 +35,14 @@ from .text_page import (
     same_person,
 )
 
-BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|written by|words by|words and pictures by|text by|posted by|"
+BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|written by|words by|words and pictures by|text by|story by|posted by|"
+                              r"(?:research and )?analysis by|research by|reporting by|report by|"
                               r"authors?|contributors?)\s*[:\-–—]?\s+", re.IGNORECASE)
 # What follows the names on a byline line: a separator, a date, "Published …", "Updated …".
 BYLINE_TAIL_RE = re.compile(r"\s*(?:\||•|·|\s[–—-]\s|\bpublished\b|\bupdated\b|\bposted\b|\bon\s+(?:mon|tue|wed|thu|fri|sat|sun)\w*\b"
-                            r"|\bon\s+\d{1,2}\s+[A-Z][a-z]+|\bon\s+[A-Z][a-z]+\.?\s+\d).*$", re.IGNORECASE)
+                            r"|\bon\s+\d{1,2}\s+[A-Z][a-z]+|\bon\s+[A-Z][a-z]+\.?\s+\d|\bfollow\b|@\w"
+                            r"|\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+                            r"|\s\d{1,2}:\d{2}).*$", re.IGNORECASE)
 NAME_SPLIT_RE = re.compile(r"\s*(?:,\s*and\s+|,\s*&\s*|,|;|\s+and\s+|\s*&\s*|\s+with\s+)\s*", re.IGNORECASE)
 # Words of a credit that is not a person ("Reuters Staff", "The Editorial Board", "Foreign Desk").
 CREDIT_WORDS = frozenset("""
@@ -64,6 +67,23 @@ def agency_names() -> frozenset[str]:
         names.add(row["name"].casefold())
         names.update(a.strip().casefold() for a in row.get("aliases", "").split("|") if a.strip())
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _agency_by_alias() -> dict[str, str]:
+    from ..reference import read_table
+
+    out: dict[str, str] = {}
+    for row in read_table("agencies.csv"):
+        for alias in [row["name"], *row.get("aliases", "").split("|")]:
+            if alias.strip():
+                out[alias.strip().casefold()] = row["name"]
+    return out
+
+
+def agency_name(name: str) -> str | None:
+    """'AP', 'The Associated Press', 'Ap' -> 'Associated Press'; None for other names."""
+    return _agency_by_alias().get(name.strip().casefold())
 
 
 def _org_key(name: str) -> str:
@@ -95,9 +115,14 @@ def fix_name_case(name: str) -> str:
     return name
 
 
+FURNITURE_AFTER_NAME_RE = re.compile(r"(?:\s+(?:follow|subscribe|email|e-mail|twitter|x|linkedin|bio|profile|more)\b\.?)+$",
+                                     re.IGNORECASE)
+
+
 def _cut_glued(part: str, publishers: Iterable[str]) -> str:
-    """Drop what is glued after the name: '. Publisher', ', Role', ' Senior Fellow', ' (Reuters)'."""
+    """Drop what is glued after the name: '. Publisher', ', Role', ' Senior Fellow', ' (Reuters)', ' Follow'."""
     part = re.sub(r"\s*\([^()]*\)\s*$", "", part)  # "Jane Doe (Reuters)", "Jane Doe (@jdoe)"
+    part = FURNITURE_AFTER_NAME_RE.sub("", part)
     part = part.strip(" ,;:|-–—")
     # "Jane Doe. The Daily Planet": a full stop after a word of 2+ letters ends the name.
     m = re.search(r"(?<=[^\W\d_]{2})\.\s+(?=\S)", part)

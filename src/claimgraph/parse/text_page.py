@@ -271,7 +271,8 @@ BIO_CUE_RE = re.compile(
 # Sentences that continue a bio without repeating the full name.
 BIO_CONTINUATION_RE = re.compile(r"^(?:he|she|they|his|her|their|(?:dr|prof|mr|mrs|ms)\.?\s+\w+)\b", re.IGNORECASE)
 
-BYLINE_RE = re.compile(r"^(?:by|written by|words by|authors?:)\s+(?P<names>.+)$", re.IGNORECASE)
+BYLINE_RE = re.compile(r"^(?:by|written by|words by|text by|story by|(?:research and )?analysis by|research by|reporting by|"
+                       r"authors?:)\s+(?P<names>.+)$", re.IGNORECASE)
 BYLINE_CUT_RE = re.compile(r"\s*(?:\||•|·|—|–|\s-\s|\bon\s+\w+\s+\d|\bpublished\b|\bupdated\b).*$", re.IGNORECASE)
 NAME_LIST_SPLIT_RE = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*)")
 
@@ -653,6 +654,49 @@ def byline_roles_of(line: str) -> list[tuple[str, str]]:
     from .bylines import byline_details
 
     return [(name, role) for name, role in byline_details(line) if role]
+
+
+_ROLE_OR_OUTLET_RE = re.compile(
+    r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|fellow|professor|director|analyst|researcher|"
+    r"news|press|times|post|journal|review|agency|institute|university|centre|center|staff)\b", re.IGNORECASE)
+
+
+def mark_header_bylines(units: list["Unit"], title_index: int | None, anchor: int | None) -> None:
+    """Bylines a page prints between its title and its text without the usual shape:
+    'By' on a line of its own with the names on the next; 'By Jane Doe: The minister said …'
+    leading the first paragraph; 'Jane Doe · The Daily Planet · Posted …' or 'Jane Doe, AP
+    National Security Writer' (a name, then an outlet, a role or a date)."""
+    from .bylines import byline_names
+
+    if title_index is None:
+        return
+    end = min(len(units), (anchor if anchor is not None else title_index) + 4)
+    for i in range(title_index + 1, end):
+        u = units[i]
+        if u.kind not in ("paragraph", "heading", "bio"):
+            continue
+        text = u.text
+        if re.fullmatch(r"by\s*:?", text, re.IGNORECASE):
+            j = next((k for k in range(i + 1, min(len(units), i + 4))
+                      if units[k].kind != "boilerplate" and units[k].text.strip("-–— ")), None)
+            names = byline_names("By " + units[j].text) if j is not None else []
+            if names and looks_like_person_name(normalise_space(units[j].text)):
+                units[j].kind, units[j].data["names"], units[j].data["orig"] = "byline", names, "byline"
+                u.kind, u.data["drop"] = "used", True
+            continue
+        m = re.match(r"^by\s+(?P<names>[^:—–]{3,60}?)\s*[:—–]\s+(?P<rest>\S.{40,})$", text, re.IGNORECASE)
+        if m and (names := byline_names("By " + m.group("names"))):
+            u.text, u.data["lead_names"] = m.group("rest"), names
+            continue
+        parts = [p for p in re.split(r"\s+[·|•]\s+|,\s+", text) if p]
+        if 2 <= len(parts) and word_count(text) <= 20 and looks_like_person_name(parts[0]):
+            rest = [p for p in parts[1:] if not find_date(p) and not re.match(r"(?:posted|published|updated)\b", p, re.I)]
+            if (rest and _ROLE_OR_OUTLET_RE.search(rest[0])) or (not rest and find_date(text)):
+                u.kind, u.data["orig"] = "byline", "byline"
+                u.data["names"] = byline_names(parts[0])
+                u.data["roles"] = [(u.data["names"][0], rest[0])] if rest and u.data["names"] else []
+                if find_date(text):
+                    u.data["date"] = find_date(text)
 
 
 def split_name_and_date(line: str) -> tuple[list[str], date] | None:
@@ -1430,6 +1474,7 @@ def parse_text_page(text: str) -> ParsedPage:
         else:
             start = title_index
 
+    mark_header_bylines(units, title_index, body_anchor(units))
     comments, comment_units = split_comments(units, start)
     for i in comment_units:
         units[i].kind = "used"
@@ -1466,6 +1511,8 @@ def parse_text_page(text: str) -> ParsedPage:
                 _add_name(byline_names, name)
             byline_roles.extend(r for r in u.data.get("roles", []) if r not in byline_roles)
             continue
+        for name in u.data.get("lead_names", []):
+            _add_name(byline_names, name)
         if i < start or u.kind == "used":
             continue
         if u.kind == "caption":
@@ -1477,6 +1524,11 @@ def parse_text_page(text: str) -> ParsedPage:
             continue
         if u.kind == "author_label":
             j = next_meaningful(i)
+            names_after = 0
+            for k in range(i + 1, min(len(units), i + 5)):
+                names_after += looks_like_person_name(units[k].text)
+            if names_after >= 3:
+                continue  # "Contributors" over a list of names: a directory, not an author box
             if j is not None and units[j].kind == "bio":
                 boxed_bios.add(j)
                 _add_name(byline_names, units[j].data["subject"])
