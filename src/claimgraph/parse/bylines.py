@@ -132,8 +132,9 @@ def _cut_glued(part: str, publishers: Iterable[str]) -> str:
     kept: list[str] = []
     for i, token in enumerate(tokens):
         bare = token.strip(".,").casefold()
-        if kept and len(kept) >= 2 and (bare in ROLE_START_WORDS or bare in agency_names()
-                                        or any(_org_key(" ".join(tokens[i:])) == _org_key(p) for p in publishers if p)):
+        rest = " ".join(tokens[i:])
+        if kept and len(kept) >= 2 and (bare in ROLE_START_WORDS or bare in agency_names() or agency_name(rest)
+                                        or any(_org_key(rest) == _org_key(p) for p in publishers if p)):
             break
         kept.append(token)
     return " ".join(kept).strip(" ,.;:")
@@ -143,7 +144,7 @@ def clean_person_name(part: str, publishers: Iterable[str] = ()) -> str | None:
     """One printed name -> the person's name as written (honorific kept), or None if it is no person."""
     publishers = [p for p in publishers if p]
     part = BYLINE_PREFIX_RE.sub("", normalise_space(part)).strip(" ,.;:")
-    if not part or is_credit(part, publishers) and not looks_like_person_name(part):
+    if not part or part.casefold() in agency_names():
         return None
     honorific = HONORIFIC_PREFIX_RE.match(part)
     prefix = part[:honorific.end()] if honorific else ""
@@ -189,14 +190,18 @@ def byline_details(text: str, publishers: Iterable[str] = ()) -> list[tuple[str,
                                               else 0:], publishers)) + (len(HONORIFIC_PREFIX_RE.match(bare).group())
                                                                         if HONORIFIC_PREFIX_RE.match(bare) else 0):]
             glued = glued.strip(" ,.;:()")
-            role = glued if glued and (_ROLE_PART_RE.search(glued) or _INSTITUTION_RE.search(glued)) else None
+            role = glued if glued and (_ROLE_PART_RE.search(glued) or _INSTITUTION_RE.search(glued)
+                                       or agency_name(glued)) else None
             if not any(same_person(name, n) for n, _ in out):
                 out.append((name, role))
-        elif out and out[-1][1] is None and (_ROLE_PART_RE.search(part) or _INSTITUTION_RE.search(part)) \
-                and part.strip(" ,.;:").casefold() not in agency_names():
+        elif out and out[-1][1] is None and (_ROLE_PART_RE.search(part) or _INSTITUTION_RE.search(part)
+                                             or agency_name(part.strip(" ,.;:"))):
             out[-1] = (out[-1][0], part.strip(" ,.;:"))
         elif out and out[-1][1] is not None and _INSTITUTION_RE.search(part):
             out[-1] = (out[-1][0], f"{out[-1][1]}, {part.strip(' ,.;:')}")  # "Senior Fellow, Example Institute"
+    # "By Jane Doe and John Roe, The Associated Press": an outlet after the last name is everyone's.
+    if len(out) > 1 and out[-1][1] and not _ROLE_PART_RE.search(out[-1][1]) and all(r is None for _, r in out[:-1]):
+        out = [(name, out[-1][1]) for name, _ in out]
     return out
 
 
