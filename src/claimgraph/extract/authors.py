@@ -339,7 +339,7 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
                 # name is the field or unit, the employer follows "at".
                 later = ROLE_AT_ORG_RE.match(om.group("org")[len(org or ""):]) if org else None
                 if later and take_org_name(later.group("org")):
-                    if re.match(r"(?:Department|School|Faculty|Division)\b", org):
+                    if re.match(r"(?:Department|School|Faculty|Division)\b", org) or re.search(r"\bProgram(?:me)?$", org):
                         department = re.sub(r"^(?:Department|School|Faculty|Division) of\s+", "", org)
                     elif _names_an_organization(org):
                         # "director of the Asia Centre at the Example Institute": the unit is an

@@ -1063,6 +1063,38 @@ NOT_TITLE_KINDS = frozenset({"boilerplate", "byline", "date", "caption", "commen
 TITLE_WINDOW = 15  # how many non-boilerplate units above the article's first paragraph the title may sit
 
 
+ARTICLE_END_RUN = 6  # this many short lines in a row end the article's text
+
+
+def article_end(units: list[Unit], anchor: int | None) -> int:
+    """Where the article's text ends on a page dumped from a browser. Runs of six or more short
+    lines (fewer than eight words each: menus, galleries, lists of other pieces and their
+    authors, share buttons, footers) cut the page after the article's first paragraph into
+    stretches; the article runs to the end of the stretch with the most words of text.
+    Notes, bios and comments are found apart and break no run."""
+    if anchor is None:
+        return len(units)
+    stretches: list[tuple[int, int]] = []  # (words of text, end index)
+    words, run, run_start = 0, 0, None
+    for i in range(anchor, len(units)):
+        u = units[i]
+        if u.kind in ("used", "footnote", "bio", "bio_part", "notes_label", "author_label") or u.data.get("orig") == "footnote":
+            run, run_start = 0, None
+            continue
+        n = word_count(u.text)
+        if n < 8:
+            run_start = i if run == 0 else run_start
+            run += 1
+            if run == ARTICLE_END_RUN:
+                stretches.append((words, run_start))
+                words = 0
+        else:
+            run, run_start = 0, None
+            words += n
+    stretches.append((words, len(units)))
+    return max(stretches, key=lambda we: we[0])[1]
+
+
 def body_anchor(units: list[Unit]) -> int | None:
     """Where the article's text begins: the first paragraph of 30 words or more (else 15)."""
     for least in (30, 15):
@@ -1588,8 +1620,13 @@ def parse_text_page(text: str) -> ParsedPage:
     # links; headings with nothing after them are page chrome.
     body_units: list[Unit] = []
     related_mode = False
+    end = article_end(units, body_anchor(units))
     for i, u in enumerate(units):
         if i < start:
+            continue
+        if i >= end:  # the page after the article: menus, lists of other pieces, footers
+            if u.kind in ("paragraph", "heading"):
+                u.data["drop"] = True
             continue
         if u.kind == "related":
             related_mode = True
