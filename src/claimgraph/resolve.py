@@ -14,7 +14,11 @@ from .model import OrgKind
 
 HONORIFICS = (
     "Dr", "Prof", "Professor", "Mr", "Mrs", "Ms", "Miss", "Sir", "Dame", "Rev", "Amb",
-    "Ambassador", "Gen", "General", "Col", "Capt", "Lt", "Hon", "Assoc. Prof", "Asst. Prof",
+    "Ambassador", "Gen", "General", "Col", "Colonel", "Capt", "Captain", "Lt", "Hon", "Assoc. Prof", "Asst. Prof",
+    # military and police ranks printed before a name ("Rear Admiral Daniel Hagari")
+    "Rear Admiral", "Vice Admiral", "Admiral", "Adm", "Major General", "Maj. Gen", "Lieutenant General",
+    "Lt. Gen", "Brigadier General", "Brig. Gen", "Lieutenant Colonel", "Lt. Col", "Commander", "Cmdr",
+    "Sergeant", "Sgt", "Field Marshal", "Air Marshal",
 )
 _HONORIFIC_RE = re.compile(
     r"^(?P<h>(?:(?:" + "|".join(re.escape(h) for h in sorted(HONORIFICS, key=len, reverse=True)) + r")\.?\s+)+)",

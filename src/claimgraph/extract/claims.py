@@ -66,6 +66,9 @@ REPORT_VERBS = {
     "recommend", "speculate", "posit", "counter", "reply", "respond", "answer", "suppose", "trust",
     "call", "remember", "recall", "discover", "learn", "present", "contend", "forecast", "anticipate",
     "urge", "advise", "press", "implore", "exhort",
+    # reporting verbs of news copy ("officials reported that", "the ministry confirmed")
+    "report", "confirm", "attribute", "assure", "reassure", "testify", "tweet", "disclose", "brief", "inform",
+    "comment", "insist", "contend", "rule",
 }
 # Verbs that take non-agentive subjects ("it explains why", "this shows that"): never attribute to a pronoun.
 NON_AGENTIVE = {"explain", "show", "suggest", "indicate", "demonstrate", "prove", "mean", "imply", "reflect",
