@@ -724,6 +724,8 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
                 v = g.verified_person(kp.name)
                 ent = Entity(key=person_key(kp.name), kind=EntityKind.PERSON, name=kp.name,
                              wikidata=v[1] if v else kp.wikidata)
+                # the article names them only so ("Putin"): that name is theirs here too
+                ent.alternate_names.add(word)
                 if ent.key in out.author_keys:
                     continue
                 mention(p, ent, s, e, "partial")

@@ -296,6 +296,22 @@ CAPTION_LABEL_RE = re.compile(r"^(?:photo|image|picture|pictured|caption|photogr
                               re.IGNORECASE)
 CAPTION_CREDIT_RE = re.compile(r"\s*(?:[(\[]\s*)?\b(?:photo|image|picture)?\s*(?:credit|courtesy|source)s?\s*:.*$|\s*[(\[]\s*(?:photo|image)\s*:[^)\]]*[)\]]\s*$",
                                re.IGNORECASE)
+# Photo credits inside a paragraph or a caption: "(Photo: Jane Doe / UN Photo)", "(AP Photo/Jane Doe)",
+# "… in 2026. REUTERS / Jane Doe", "(Jane Doe/Getty Images)". They name photographers, not the story's people.
+PHOTO_CREDIT_RES = (
+    re.compile(r"\s*[(\[]\s*(?:[A-Z]{2,}\s+)?(?:photo(?:graph)?s?|image|picture|pic|credit|video|file photo)\b[^)\]]{0,160}[)\]]",
+               re.IGNORECASE),
+    re.compile(r"\s*[(\[][^()\[\]]{2,60}/\s*(?:getty images|afp|ap|reuters|epa|anadolu(?: agency)?|[A-Z]{2,12})[^()\[\]]{0,40}[)\]]\s*$"),
+    re.compile(r"(?<=[.!?])\s+(?:[A-Z]{2,}(?:\s+[A-Z]{2,})?|Getty Images)\s*/\s*[^./]{2,60}$"),
+)
+
+
+def strip_photo_credits(text: str) -> str:
+    for pattern in PHOTO_CREDIT_RES:
+        text = pattern.sub("", text)
+    return text.strip()
+
+
 # An author box label on the same line as the bio ("About the author: Jane Doe is …").
 AUTHOR_INLINE_RE = re.compile(r"^(?:about the authors?|author bio(?:graphy)?|about the contributors?|the authors?|"
                               r"author'?s? note|note on the authors?)\s*:\s*(?P<rest>\S.+)$", re.IGNORECASE)
@@ -841,8 +857,13 @@ def classify_units(units: list[Unit]) -> None:
         key = boilerplate_key(u.text)
         langs = parse_translation_offer(u.text)
         cap = CAPTION_LABEL_RE.match(u.text)
-        if cap and word_count(CAPTION_CREDIT_RE.sub("", cap.group("text"))) >= 3:
-            u.kind, u.data["caption"] = "caption", CAPTION_CREDIT_RE.sub("", cap.group("text")).strip()
+        caption_text = strip_photo_credits(CAPTION_CREDIT_RE.sub("", cap.group("text"))) if cap else ""
+        if cap and word_count(caption_text) >= 3 and not (
+                cap.group(0).lower().startswith(("photo", "image", "picture")) and word_count(caption_text) <= 6
+                and "," in caption_text):  # "Photo: Jane Doe, AP" is a credit, not a caption
+            u.kind, u.data["caption"] = "caption", caption_text
+        elif cap and word_count(caption_text) <= 6 and "," in caption_text:
+            u.kind = "boilerplate"
         elif langs:
             u.kind, u.data["languages"] = "translation", langs
         elif COMMENTS_HEADING_RE.match(u.text) and word_count(u.text) <= 12:
@@ -1660,6 +1681,8 @@ def parse_text_page(text: str) -> ParsedPage:
         for u in body_units:
             u.text = FLAT_NOTE_MARK_RE.sub(_mark, u.text)
 
+    for u in body_units:
+        u.text = strip_photo_credits(u.text) or u.text
     blocks: list[Block] = []
     pos = 0
     for u in body_units:
