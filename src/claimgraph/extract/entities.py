@@ -1081,7 +1081,10 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                 rest = " ".join(w for w in words if not g.is_state_word(w.strip(",.’'s")) and w not in ("South", "North"))
                 if rest in _STATE_INSTITUTIONS and rest != surface:
                     continue  # "the Chinese Army", "the Japanese Government": the state itself
-                is_acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&]{1,7}", surface))
+                is_acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&-]{1,7}", surface))
+                if is_acronym and (surface in NOT_ORG_ACRONYMS or (
+                        org_counts.get(surface, 0) < 2 and not _org_apposition(p.doc, e))):
+                    continue  # "GMT", "LNG", a heading word in capitals: an unknown acronym must recur
                 shaped = any(w.strip(",.") in ORG_WORDS for w in words)
                 if not (shaped or is_acronym or (len(words) == 1 and (
                         org_counts.get(surface, 0) >= 2 or _org_apposition(p.doc, e)))):
@@ -1104,6 +1107,15 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                     continue
                 mention(p, event_entity(surface), s, t, "name")
 
+
+# Abbreviations spaCy's small model labels ORG that name no organization: time zones, currencies,
+# units, commodities, diseases, titles.
+NOT_ORG_ACRONYMS = frozenset("""
+GMT UTC BST CET CEST EST EDT CST CDT PST PDT MST MDT IST JST KST AEST AEDT WAT EAT SAST
+USD EUR GBP JPY CNY RMB INR BDT PKR RUB UAH TRY ZAR NGN KES BRL MXN
+GDP GNP CPI LNG LPG CO2 COVID COVID-19 HIV AIDS SARS MERS PPE
+CEO CFO COO CTO MP MPs MEP PM AM TV PR IT AI VIP UK-US LGBT LGBTQ ID PDF FAQ
+""".split())
 
 _STATE_INSTITUTIONS = {"Army", "Navy", "Air Force", "Military", "Government", "Administration", "Armed Forces",
                        "Forces", "Coast Guard", "Embassy", "Ministry", "Foreign Ministry", "Defence Ministry",
