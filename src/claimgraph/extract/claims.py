@@ -770,7 +770,20 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
     if low in _PRONOUN_AUTHOR:
         return _Holder(author) if author else None
     key = _np_entity(tok, mentions, known, groups)
+    if key is None and low in _PERSON_ROLE_NOUNS and ctx.last_person and any(
+            c.lower_ in ("the", "this") for c in tok.children if c.dep_ == "det"):
+        # "the diplomat said", "the minister added": the person last named as a subject
+        return _Holder(ctx.last_person)
     return _Holder(key) if key else None
+
+
+# Nouns for a person's office or trade that, with "the", refer back to the person last named.
+_PERSON_ROLE_NOUNS = {
+    "diplomat", "ambassador", "envoy", "minister", "president", "premier", "chancellor", "official", "spokesman",
+    "spokeswoman", "spokesperson", "secretary", "senator", "general", "commander", "lawyer", "analyst", "expert",
+    "professor", "economist", "researcher", "director", "chairman", "chairwoman", "chief", "leader", "governor",
+    "mayor", "admiral", "author", "scholar", "journalist", "reporter", "activist", "adviser", "advisor",
+}
 
 
 def _person_subject_before(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNamer") -> str | None:
