@@ -222,10 +222,12 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     known = dict(entities.entities)
     groups = _GroupNamer(doc, known)
     ctx = _Context()
+    speaker: str | None = None  # who a paragraph ending in a colon ("Rankin said:") gives the floor to
     for block in page.blocks:
         if block.kind is not BlockKind.PARAGRAPH:
             continue
         view_holder: str | None = None  # a paragraph that opens by introducing someone's view
+        first_claim = len(claims)
         for s, e in _sentences(doc, block.start, block.end):
             found = _sentence_claims(doc, page.body_text, s, e, mentions, known, groups, ctx, author,
                                      entities.author_keys, TextSource.BODY, 0, default_holder=view_holder)
@@ -236,6 +238,16 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
                 view_holder = intro
             elif view_holder and any(c.holder_key not in (view_holder, author) for c in found):
                 view_holder = None  # someone else's view takes over
+        # A paragraph that opens a quotation is the words of whoever it names as speaking
+        # ("… ,” Rankin said.), else of the speaker the paragraph before gave the floor to ("He said:").
+        here = claims[first_claim:]
+        if block.text[:1] in "“\"‘" and here:
+            quoted_by = next((c.holder_key for c in here if c.holder_key not in (author, "")), None) or speaker
+            for c in here:
+                if quoted_by and c.holder_key in (author, ""):
+                    c.holder_key, c.attributed = quoted_by, True
+        last = next((c.holder_key for c in reversed(here) if c.holder_key not in (author, "")), None)
+        speaker = last if block.text.rstrip().endswith(":") else (speaker if block.text[:1] in "“\"‘" else None)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
