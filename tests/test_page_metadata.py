@@ -186,3 +186,83 @@ def test_html_byline_role_reaches_the_affiliations():
     assert meta.authors == ("Jane Doe",) and meta.author_roles == (("Jane Doe", "Senior Fellow at the Example Institute"),)
     out = extract_authors(parse_text_page(text))
     assert [(a.org_key, a.role) for a in out.affiliations] == [("org/example-institute", "Senior Fellow")]
+
+
+# -- pages dumped from a browser (menus first, furniture after) ---------------------------------
+
+MENU = "\n".join(["Home", "World", "Politics", "Business", "Opinion", "Sign In", "Subscribe", "Being Black in Canada",
+                  "Top Stories", "Local", "Climate"])
+LONG = " ".join(["Brazil and Argentina signed a trade pact on Monday that cuts tariffs on steel, grain and cars,"
+                 " and both governments said the deal would be ratified before the end of the year."] * 2)
+LONG2 = ("Uruguay and Paraguay watched the talks closely, since their own exports cross the same ports and rivers,"
+         " and their ministers asked to join a second round of negotiations next spring.")
+LONG3 = ("Critics in both capitals warned that the pact leaves farmers exposed to cheaper imports, while industry"
+         " groups welcomed lower costs for machinery, steel and the parts their factories need.")
+FOOTER = "\n".join(["More from World", "Trending", "Latest News", "About Us", "Contact", "Careers", "Jane Roe",
+                    "John Poe", "© 2024 The Southern Planet. All rights reserved."])
+
+
+def dump(head: str, body: str = LONG) -> str:
+    """A page as a browser's innerText gives it: one block per line, blank lines between paragraphs."""
+    return f"{MENU}\n{head}\n{body}\n\n{LONG2}\n\n{LONG3}\n{FOOTER}\n"
+
+
+def test_browser_dump_lines_are_not_rejoined_but_hard_wrapped_text_is():
+    from claimgraph.parse.text_page import is_hard_wrapped, split_units
+
+    assert not is_hard_wrapped(dump("Brazil and Argentina Sign a Trade Pact").split("\n"))
+    units = split_units("Brazil and Argentina Sign a Trade Pact After Years of Talks\nThe deal cuts tariffs on steel.")
+    assert [u.text for u in units][0] == "Brazil and Argentina Sign a Trade Pact After Years of Talks"
+    assert split_units("H\nong Kong is burning.")[0].text == "Hong Kong is burning."
+
+
+def test_title_just_above_the_text_after_menus():
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact\nBy Jane Doe\nMarch 3, 2024"))
+    assert page.title == "Brazil and Argentina sign a trade pact"
+    assert page.byline_names == ["Jane Doe"] and page.date_published == date(2024, 3, 3)
+
+
+def test_a_title_printed_twice_beats_a_nearer_line():
+    page = parse_text_page(dump("Brazil and Argentina Sign a Trade Pact | The Southern Planet\nWorld\n"
+                                "Brazil and Argentina Sign a Trade Pact\nTrade ministers met in Montevideo on Monday"))
+    assert page.title == "Brazil and Argentina Sign a Trade Pact"
+
+
+def test_the_article_ends_where_the_furniture_begins():
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact"))
+    assert "Jane Roe" not in page.body_text and "Careers" not in page.body_text
+    assert page.body_text.count("Brazil and Argentina signed") == 2 and page.body_text.endswith("their factories need.")
+
+
+def test_publisher_of_a_text_page_by_pooled_evidence():
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact") + "Advertise with The Southern Planet\n"
+                           "news@southernplanet.com\n")
+    assert page.publisher == "The Southern Planet"
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact") + "The Planet Weekly is a publication of "
+                           "the Southern Media Group\n")
+    assert page.publisher == "The Planet Weekly"
+
+
+def test_header_bylines_in_other_shapes():
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact\nBy\nJane Doe\nMarch 3, 2024"))
+    assert page.byline_names == ["Jane Doe"]
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact\nJane Doe · The Southern Planet · Posted: Mar 03, 2024"))
+    assert page.byline_names == ["Jane Doe"] and page.byline_roles == [("Jane Doe", "The Southern Planet")]
+    page = parse_text_page(dump("Brazil and Argentina sign a trade pact", "By Jane Doe: " + LONG))
+    assert page.byline_names == ["Jane Doe"] and page.body_text.startswith("Brazil and Argentina signed")
+
+
+def test_photo_credits_leave_the_text():
+    from claimgraph.parse.text_page import strip_photo_credits
+
+    assert strip_photo_credits("Ministers met in Montevideo. (AP Photo/Jane Roe)") == "Ministers met in Montevideo."
+    assert strip_photo_credits("A ship in the strait, 22 May 2026. REUTERS / Stringer") == "A ship in the strait, 22 May 2026."
+    assert strip_photo_credits("The U.S. (United States) acted.") == "The U.S. (United States) acted."
+
+
+def test_ranks_and_offices_are_not_part_of_a_name():
+    from claimgraph.resolve import normalise_person_name
+
+    assert normalise_person_name("Rear Admiral Daniel Hagari") == ("Daniel Hagari", "Rear Admiral")
+    assert normalise_person_name("BVI Premier Andrew Fahie")[0] == "Andrew Fahie"
+    assert normalise_person_name("Martin Luther King")[0] == "Martin Luther King"

@@ -707,7 +707,9 @@ def mark_header_bylines(units: list["Unit"], title_index: int | None, anchor: in
         parts = [p for p in re.split(r"\s+[·|•]\s+|,\s+", text) if p]
         if 2 <= len(parts) and word_count(text) <= 20 and looks_like_person_name(parts[0]):
             rest = [p for p in parts[1:] if not find_date(p) and not re.match(r"(?:posted|published|updated)\b", p, re.I)]
-            if (rest and _ROLE_OR_OUTLET_RE.search(rest[0])) or (not rest and find_date(text)):
+            outlet = rest and (_ROLE_OR_OUTLET_RE.search(rest[0]) or MASTHEAD_HEAD_RE.search(rest[0])
+                               or (len(parts) >= 3 and _looks_like_site_name(rest[0])))
+            if outlet or (not rest and find_date(text)):
                 u.kind, u.data["orig"] = "byline", "byline"
                 u.data["names"] = byline_names(parts[0])
                 u.data["roles"] = [(u.data["names"][0], rest[0])] if rest and u.data["names"] else []
