@@ -38,7 +38,7 @@ def test_inhouse_minimum_levels(inhouse):
     print(inhouse.render(details=True))
     assert not inhouse.rejected
     f = inhouse.figures()
-    assert f["headline"] >= 0.95 and f["authors_f1"] >= 0.95
+    assert f["headline"] >= 0.95 and f["authors_f1"] >= 0.95 and f["date"] >= 0.95 and f["affiliations_f1"] >= 0.9
     assert f["states_f1"] >= 0.97 and f["people_f1"] >= 0.95 and f["organizations_f1"] >= 0.9
     assert f["claim_recall"] >= 0.97 and f["holder"] >= 0.95 and f["about"] >= 0.95
     assert inhouse.total("modality").value >= 0.95
