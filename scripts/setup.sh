@@ -20,11 +20,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # System packages the tests use: Java for HermiT, Chromium for the browser test,
-# docker-compose to validate docker-compose.yml (no Docker engine is needed).
+# docker-compose to validate docker-compose.yml (no Docker engine is needed), and
+# Virtuoso's server binaries for the store-backend tests (tests/servers.py starts it on
+# 127.0.0.1; the `virtuoso-opensource` package would also start a system-wide service).
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v virtuoso-t >/dev/null 2>&1 || missing+=(virtuoso-opensource-7-bin)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]}"

@@ -158,3 +158,7 @@ def select(server: Server, query: str) -> list[dict[str, str]]:
     assert r.status_code == 200, r.text
     body = r.json()
     return [{k: v["value"] for k, v in b.items()} for b in body["results"]["bindings"]]
+
+
+# Third-party SPARQL servers (Oxigraph's, Virtuoso), session-scoped: tests/servers.py.
+from servers import oxigraph_server, virtuoso_server  # noqa: E402,F401
