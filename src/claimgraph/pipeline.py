@@ -105,8 +105,10 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
         for claim in content.claims:
             if not claim.holder_key:
                 claim.holder_key = publisher_key
+    # An HTML page's headline was decided from all it states (parse/html_page.py); a text page's by its lines.
+    headline = (metadata.headline if metadata and metadata.headline else None) or page.title
     ex = Extraction(
-        source=source, page=page, headline=page.title, author_keys=authors.author_keys,
+        source=source, page=page, headline=headline, author_keys=authors.author_keys,
         publisher_key=publisher_key, mentions=content.mentions, claims=content.claims,
         affiliations=authors.affiliations, educations=authors.educations, posts=content.posts,
         citations=citations, comments=comments, profiles=authors.profiles,

@@ -510,7 +510,8 @@ def strip_site_suffix(title: str, sites: Iterable[str]) -> str:
     """'Seoul Edges Toward the Quad | Harbour Policy Review' -> 'Seoul Edges Toward the Quad'."""
     keys = {_org_key(s) for s in sites if s}
     m = _TITLE_SUFFIX_RE.match(title)
-    if m and (_org_key(m.group("tail")) in keys or any(k and k in _org_key(m.group("tail")) for k in keys)):
+    if m and (_org_key(m.group("tail")) in keys or any(k and k in _org_key(m.group("tail")) for k in keys)
+              or _HOST_RE.match(m.group("tail").strip())):  # "… - METimes.com": a site's address
         return m.group("head").strip()
     m2 = re.match(r"^(?P<tail>[^|–—:•·]{2,60})\s+(?:\||–|—|::)\s+(?P<head>.+)$", title)  # "Site | Title"
     if m2 and _org_key(m2.group("tail")) in keys:

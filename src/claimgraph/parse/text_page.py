@@ -149,6 +149,13 @@ hide comments
 no comments
 no comments yet
 be the first to comment
+e-mail this to a friend
+email this to a friend
+printable version
+save articles to read later
+read in app
+redeem now
+copy link
 next
 previous
 prev
@@ -1138,12 +1145,16 @@ def _title_like(u: Unit) -> bool:
     words = word_count(text)
     if u.kind in NOT_TITLE_KINDS or u.data.get("drop") or not 3 <= words <= 30:
         return False
-    if text[-1] in ".:;,|" or not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“‘'"):
+    if text[-1] in ":;,|" or (text[-1] == "." and not _is_abbreviation_before(text, len(text) - 1)) \
+            or not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“‘'"):
         return False
     if re.search(r"https?://|www\.|@", text) or find_date(text):
         return False
     if looks_like_person_name(text) and words <= 4 and not re.search(r"['’]s\b", text):
         return False  # a name line of a byline box
+    head = re.split(r",|\s[·|•]\s", text, maxsplit=1)[0]
+    if head != text and looks_like_person_name(head):
+        return False  # "Jane Doe, AP National Security Writer", "Jane Doe · The Planet"
     if sentence_count(text) > 1 and not looks_like_heading(text, max_words=30):
         return False  # two sentences in sentence case: a standfirst, not a title
     first = text.split()[0].lower().strip(":")
@@ -1176,35 +1187,51 @@ def title_window(units: list[Unit]) -> list[int]:
     return window
 
 
+TITLE_AFTER_ANCHOR = 10  # a promotion or a menu blurb may be the first long paragraph, above the title
+
+
+def _dated_or_signed_near(units: list[Unit], i: int) -> bool:
+    """A byline or a date line right under the line (or just above it): the article's header."""
+    for k in list(range(i + 1, min(len(units), i + 3))) + [i - 1]:
+        if k < 0:
+            continue
+        u = units[k]
+        if u.kind in ("byline", "date") or u.data.get("orig") in ("byline", "date") or re.fullmatch(r"by\s*:?", u.text, re.I) \
+                or (word_count(u.text) <= 8 and find_date(u.text)) or BYLINE_RE.match(u.text):
+            return True
+    return False
+
+
 def find_title_above_body(units: list[Unit]) -> int | None:
-    """The headline of a page dumped from a browser, where menus and widgets come first: among
-    the title-like lines just above the first paragraph, the one of 4+ words printed again
-    elsewhere on the page (+3), of 4-20 words (+1, -1 past 20, -1 under 4) and nearest to the
-    text (+1) wins, with +1 for Title Case (a standfirst is in sentence case); ties go to the
-    nearest. Menus are often printed twice, so a short repeated line earns nothing."""
+    """The headline of a page dumped from a browser, where menus and widgets come first. Among
+    the title-like lines from fifteen lines above the first long paragraph to ten below it:
+    +3 for a byline or a date right under it (the article's header), -2 for a line in capitals
+    (a button or a label), +2 for one of 4+ words
+    printed again elsewhere on the page, +1 for 4-20 words (-1 past 20, -1 under 4), +1 for
+    Title Case (a standfirst is in sentence case), +1 for the nearest above the paragraph;
+    ties go to the one nearer the paragraph. Menus are often printed twice, so a short
+    repeated line earns nothing."""
     anchor = body_anchor(units)
     if anchor is None:
         return None
-    best: tuple[int, int] | None = None
-    seen = 0
+    window = title_window(units) + [i for i in range(anchor + 1, min(len(units), anchor + 1 + TITLE_AFTER_ANCHOR))
+                                    if units[i].kind != "boilerplate"]
+    best: tuple[int, int, int] | None = None
     nearest = True
-    for i in range(anchor - 1, -1, -1):
+    for i in window:
         u = units[i]
-        if u.kind == "boilerplate":
-            continue
-        seen += 1
-        if seen > TITLE_WINDOW:
-            break
         if not _title_like(u):
             continue
         words = word_count(u.text)
         title_case = words >= 4 and looks_like_heading(u.text, max_words=30) and _capitalised_share(u.text) >= 0.6
-        score = 3 * (words >= 4 and _repeated(units, i)) + (4 <= words <= 20) - (words > 20) - (words < 4) \
-            + nearest + title_case
-        nearest = False
-        if best is None or score > best[0]:
-            best = (score, i)
-    return best[1] if best else None
+        shouting = words >= 3 and u.text.upper() == u.text
+        score = 3 * _dated_or_signed_near(units, i) + 2 * (words >= 4 and _repeated(units, i)) \
+            + (4 <= words <= 20) - (words > 20) - (words < 4) + (nearest and i < anchor) + title_case - 2 * shouting
+        if i < anchor:
+            nearest = False
+        if best is None or (score, -abs(anchor - i)) > best[:2]:
+            best = (score, -abs(anchor - i), i)
+    return best[2] if best else None
 
 
 def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
