@@ -266,3 +266,12 @@ def test_ranks_and_offices_are_not_part_of_a_name():
     assert normalise_person_name("Rear Admiral Daniel Hagari") == ("Daniel Hagari", "Rear Admiral")
     assert normalise_person_name("BVI Premier Andrew Fahie")[0] == "Andrew Fahie"
     assert normalise_person_name("Martin Luther King")[0] == "Martin Luther King"
+
+
+def test_byline_shapes_of_browser_dumps():
+    from claimgraph.parse.text_page import parse_byline
+
+    assert parse_byline("ByMalcolm Harris | January 14, 2015") == ["Malcolm Harris"]
+    assert byline_names("By Jane Doe China Correspondent") == ["Jane Doe"]
+    html = page('<meta name="author" content="Jane Doe">', '<div class="byline">By Jane Q.R. Doe</div>')
+    assert extract_page_metadata(html).authors == ("Jane Q.R. Doe",)  # the fullest spelling

@@ -104,6 +104,13 @@ def is_credit(text: str, publishers: Iterable[str] = ()) -> bool:
     return bool(words) and all(w in agency_names() or w in {"the", "our", "and", "from", "by", "staff", "wire"} for w in words)
 
 
+def _is_place_word(word: str) -> bool:
+    from ..extract.gazetteer import load_gazetteer
+
+    g = load_gazetteer()
+    return g.is_state_word(word) or word in g.places or word in g.capital_places
+
+
 def fix_name_case(name: str) -> str:
     """'JANE DOE' -> 'Jane Doe', "mary o'brien" -> "Mary O'Brien"; mixed case is kept."""
     letters = [ch for ch in name if ch.isalpha()]
@@ -131,6 +138,9 @@ def _cut_glued(part: str, publishers: Iterable[str]) -> str:
     tokens = part.split()
     kept: list[str] = []
     for i, token in enumerate(tokens):
+        following = tokens[i + 1].strip(".,").casefold() if i + 1 < len(tokens) else ""
+        if len(kept) >= 2 and following in ROLE_START_WORDS and _is_place_word(token.strip(".,")):
+            break  # "Jane Doe China Correspondent": the place belongs to the role
         bare = token.strip(".,").casefold()
         rest = " ".join(tokens[i:])
         if kept and len(kept) >= 2 and (bare in ROLE_START_WORDS or bare in agency_names() or agency_name(rest)

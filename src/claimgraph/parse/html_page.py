@@ -561,7 +561,9 @@ def decide_authors(c: Candidates, publisher: str | None) -> tuple[str, ...]:
             support = sum(1 for _, other in per_source if any(same_person(name, o) for o in other))
             if (weights.get(source, 1) == best_weight or support >= 2) and not any(same_person(name, n) for n in chosen):
                 chosen.append(name)
-    return tuple(chosen)
+    # the fullest spelling any source gives ("Timothy H.J. Nerozzi" over "Timothy Nerozzi")
+    spellings = [n for _, names in per_source for n in names]
+    return tuple(max((n for n in spellings if same_person(n, name)), key=len) for name in chosen)
 
 
 def author_roles(c: Candidates, authors: tuple[str, ...], publisher: str | None) -> tuple[tuple[str, str], ...]:

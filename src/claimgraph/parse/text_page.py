@@ -665,10 +665,15 @@ def parse_byline(line: str) -> list[str]:
     The names go through `parse/bylines.py` (agency credits, boards and job titles dropped)."""
     from .bylines import byline_names
 
-    m = BYLINE_RE.match(normalise_space(line))
+    line = GLUED_BY_RE.sub("By ", normalise_space(line))
+    m = BYLINE_RE.match(line)
     if not m:
         return []
     return byline_names(line)
+
+
+# "ByMalcolm Harris": a browser dump loses the space between "By" and a linked name.
+GLUED_BY_RE = re.compile(r"^By(?=[A-Z][a-z])")
 
 
 def byline_roles_of(line: str) -> list[tuple[str, str]]:
@@ -676,7 +681,7 @@ def byline_roles_of(line: str) -> list[tuple[str, str]]:
     at the Example Institute' -> [('Jane Doe', 'Senior Fellow at the Example Institute')]."""
     from .bylines import byline_details
 
-    return [(name, role) for name, role in byline_details(line) if role]
+    return [(name, role) for name, role in byline_details(GLUED_BY_RE.sub("By ", line)) if role]
 
 
 _ROLE_OR_OUTLET_RE = re.compile(
@@ -1406,7 +1411,9 @@ def publisher_candidates(units: list["Unit"], title_index: int | None, suffix: s
         if m:
             found.append(("publication-of", m.group("site").strip()))
         m = SELF_REFERENCE_RE.match(text)
-        if m and word_count(text) <= 7 and _looks_like_site_name(m.group("site").strip(" ?!")):
+        site = m.group("site").strip(" ?!") if m else ""
+        if m and word_count(text) <= 7 and _looks_like_site_name(site) and (
+                word_count(site) >= 2 or _site_key(site) in labels or site.isupper()):
             found.append(("self-reference", m.group("site").strip(" ?!")))
         parts = [p.strip() for p in re.split(r"\s+[·|•]\s+", text)]
         if len(parts) >= 3 and looks_like_person_name(parts[0]):  # "Jane Doe · The Daily Planet · Posted: …"
@@ -1418,7 +1425,8 @@ def publisher_candidates(units: list["Unit"], title_index: int | None, suffix: s
         top = [u for u in units[:title_index] if u.data.get("orig") not in
                ("boilerplate", "breadcrumb", "translation", "date", "byline")][:3]
         for u in top:
-            if _looks_like_site_name(u.text) and MASTHEAD_HEAD_RE.search(u.text):
+            content = [w for w in u.text.lower().split() if w not in SECTION_WORDS and w not in {"breaking", "room", "the"}]
+            if _looks_like_site_name(u.text) and MASTHEAD_HEAD_RE.search(u.text) and word_count(u.text) >= 2 and content:
                 found.append(("masthead", u.text))
                 break
     return found
