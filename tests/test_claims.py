@@ -2,12 +2,12 @@
 metonym), states the claims are about, modality, comments, and speed."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from claimgraph.evaluate import contains_match, load_page, page_from_paragraphs
+from claimgraph.evaluate import contains_match
+from pagehelpers import load_page, page_from_paragraphs
 from claimgraph.extract.claims import extract_claims
 from claimgraph.extract.content import extract_content
 from claimgraph.extract.entities import extract_entities
@@ -199,29 +199,6 @@ def test_claim_extraction_api_returns_new_groups(nlp):
     claims, new = extract_claims(page, ents, author_key=AUTHOR, comment_holders=None, nlp=nlp)
     assert [e.name for e in new] == ["South Korean progressives"]
     assert claims[1].holder_key == "group/south-korean-progressives" and claims[1].attributed
-
-
-def test_speed_of_a_1500_word_article(nlp):
-    paragraphs = []
-    for f in sorted((ROOT / "tests" / "pages").glob("extract_*.txt"))[:4]:
-        paragraphs += [b.text for b in load_page(f).blocks]
-    words, chosen = 0, []
-    for p in paragraphs:
-        chosen.append(p)
-        words += len(p.split())
-        if words >= 1500:
-            break
-    page = page_from_paragraphs("Speed", chosen)
-    _run(page, nlp, authors=[AUTHOR])  # warm-up
-    best = min(_timed(lambda: _run(page, nlp, authors=[AUTHOR])) for _ in range(3))
-    assert words >= 1500
-    assert best < 1.0, f"{best:.2f}s for {words} words"
-
-
-def _timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 # ------------------------------------------------ attribution rules (general)

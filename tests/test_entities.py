@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.evaluate import load_page, page_from_paragraphs
+from pagehelpers import load_page, page_from_paragraphs
 from claimgraph.extract.content import extract_content
 from claimgraph.extract.entities import extract_entities
 from claimgraph.extract.gazetteer import HitKind, load_gazetteer
@@ -270,3 +270,11 @@ def test_full_name_by_a_surname_tagged_elsewhere_without_sentence_openers(nlp):
     people = _mentioned(ex, EntityKind.PERSON)
     assert "Nicolás Maduro" in people
     assert not any(p.startswith(("When ", "Yet ")) for p in people)
+
+
+def test_an_acronym_the_article_defines_beats_the_gazetteers(nlp):
+    page = _page("Hakan Fidan, a former head of the National Intelligence Organisation (MIT), spoke first.",
+                 "MIT officers later briefed the cabinet.")
+    ex = extract_entities(page, nlp)
+    orgs = _mentioned(ex, EntityKind.ORGANIZATION)
+    assert "National Intelligence Organisation" in orgs and "Massachusetts Institute of Technology" not in orgs

@@ -298,8 +298,17 @@ def test_claim_without_text_fails() -> None:
     assert len(msgs) == 1
 
 
-def test_article_without_headline_fails() -> None:
-    assert_fails(without(DOC, "<schema:headline>"), "/id/article/doc1>", "schema:headline", "article")
+def test_article_with_two_headlines_fails() -> None:
+    doc = replaced(DOC, '<id:article/doc1> <schema:headline> "Yoon and Kishida Meet in Tokyo" .',
+                   '<id:article/doc1> <schema:headline> "Yoon and Kishida Meet in Tokyo" .\n'
+                   '<id:article/doc1> <schema:headline> "Next" .')
+    assert_fails(doc, "/id/article/doc1>", "schema:headline", "article")
+
+
+def test_article_without_headline_conforms() -> None:
+    """A page that shows no title gets none: no headline is invented (issue 9)."""
+    report = ontology.validate_document(nt(without(DOC, "<schema:headline>")))
+    assert report.conforms, report.messages
 
 
 def test_comment_with_plain_string_date_fails() -> None:

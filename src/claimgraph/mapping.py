@@ -278,7 +278,8 @@ def _write_contexts(w: GraphWriter, iris: Iris, sid: str, article: str, ex: Extr
         names[(source, index)] = name
 
     context(TextSource.BODY, 0, "body", ex.page.body_text)
-    context(TextSource.HEADLINE, 0, "headline", ex.headline)
+    if ex.headline:  # a page without a title has no headline context
+        context(TextSource.HEADLINE, 0, "headline", ex.headline)
     if ex.page.standfirst:
         context(TextSource.STANDFIRST, 0, "standfirst", ex.page.standfirst)
     for i, caption in enumerate(ex.page.captions):

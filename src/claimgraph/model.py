@@ -100,6 +100,9 @@ class ParsedPage:
     comments: list[RawComment]
     translations: list[str]  # languages the page offers the text in ("Türkçe")
     dropped: list[str] = field(default_factory=list)  # boilerplate lines removed, for debugging
+    byline_roles: list[tuple[str, str]] = field(default_factory=list)  # (name, role as the byline prints it)
+    date_published: date | None = None  # the publication date the page shows
+    publisher: str | None = None  # the site as the page names itself (a title suffix, a copyright line)
 
 
 # ------------------------------------------------------------------- extract

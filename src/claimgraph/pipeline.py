@@ -48,7 +48,7 @@ from .model import (
     SourceError,
 )
 from .rdf import GraphWriter
-from .resolve import organization_key, organization_name
+from .resolve import guess_organization_kind, organization_key, organization_name
 from .sources.files import ManifestEntry
 from .validate import DocumentRejected, validate_graph
 
@@ -142,8 +142,8 @@ def parse_page(source: SourceDocument) -> ParsedPage:
     from .parse.text_page import parse_text_page
 
     page = parse_text_page(source.text)
-    if not page.title or not page.body_text.strip():
-        raise DocumentRejected(f"{source.location}: no article found (no title or no body text)")
+    if not page.body_text.strip():  # a page without a title still loads, without a headline
+        raise DocumentRejected(f"{source.location}: no article found (no body text)")
     return page
 
 
@@ -154,17 +154,15 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
     from .extract.comments import extract_comments
     from .extract.content import extract_content
 
-    publisher_key = None
-    publisher_entity = None
-    if source.publisher:
-        kind = OrgKind(entry.publisher_kind) if entry and entry.publisher_kind else None
-        publisher_entity = Entity(
-            key=organization_key(source.publisher), kind=EntityKind.ORGANIZATION,
-            name=organization_name(source.publisher), org_kind=kind or OrgKind.NEWS_OUTLET,
-        )
-        publisher_key = publisher_entity.key
+    from .parse.html_page import page_metadata
 
-    authors = extract_authors(page, publisher=source.publisher)
+    metadata = page_metadata(source.metadata)
+    # The manifest (or source registry) first, then what the page states about itself.
+    publisher = source.publisher or (metadata.publisher if metadata else None) or page.publisher
+    publisher_entity = publisher_organization(publisher, entry.publisher_kind if entry else None) if publisher else None
+    publisher_key = publisher_entity.key if publisher_entity else None
+
+    authors = extract_authors(page, publisher=publisher)
     citations, cited_publishers = extract_citations(page)
     comments = extract_comments(page)
     holders = {c.number: commenter_key(publisher_key, c.author_name) for c in comments}
@@ -175,12 +173,14 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
         for claim in content.claims:
             if not claim.holder_key:
                 claim.holder_key = publisher_key
+    # An HTML page's headline was decided from all it states (parse/html_page.py); a text page's by its lines.
+    headline = (metadata.headline if metadata and metadata.headline else None) or page.title
     ex = Extraction(
-        source=source, page=page, headline=page.title, author_keys=authors.author_keys,
+        source=source, page=page, headline=headline, author_keys=authors.author_keys,
         publisher_key=publisher_key, mentions=content.mentions, claims=content.claims,
         affiliations=authors.affiliations, educations=authors.educations, posts=content.posts,
         citations=citations, comments=comments, profiles=authors.profiles,
-        language=source.language or "en",
+        language=source.language or "en", date_published=page.date_published,
     )
     if source.metadata:
         from .parse.html_page import apply_page_metadata
@@ -192,6 +192,23 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
         if entity is not None:
             ex.add_entity(entity)
     return ex
+
+
+def publisher_organization(name: str, kind: str | None = None) -> Entity:
+    """The publisher as an organization: the manifest's kind, else the gazetteer's, else a
+    guess from the name, else a news outlet; the name as printed stays an alternate name."""
+    from .extract.gazetteer import load_gazetteer
+
+    clean = organization_name(name)
+    known = load_gazetteer().org_by_surface(clean) or load_gazetteer().org_by_surface(name.strip())
+    org_kind = OrgKind(kind) if kind else (OrgKind(known.kind) if known and known.kind else None)
+    if org_kind is None:
+        guess = guess_organization_kind(clean)
+        org_kind = guess if guess is not OrgKind.OTHER else OrgKind.NEWS_OUTLET
+    entity = Entity(key=organization_key(clean), kind=EntityKind.ORGANIZATION, name=clean, org_kind=org_kind)
+    if name.strip() != clean:
+        entity.alternate_names.add(name.strip())
+    return entity
 
 
 def link_document(ex: Extraction, client=None) -> list:

@@ -14,8 +14,17 @@ from .model import OrgKind
 
 HONORIFICS = (
     "Dr", "Prof", "Professor", "Mr", "Mrs", "Ms", "Miss", "Sir", "Dame", "Rev", "Amb",
-    "Ambassador", "Gen", "General", "Col", "Capt", "Lt", "Hon", "Assoc. Prof", "Asst. Prof",
+    "Ambassador", "Gen", "General", "Col", "Colonel", "Capt", "Captain", "Lt", "Hon", "Assoc. Prof", "Asst. Prof",
+    # military and police ranks printed before a name ("Rear Admiral Daniel Hagari")
+    "Rear Admiral", "Vice Admiral", "Admiral", "Adm", "Major General", "Maj. Gen", "Lieutenant General",
+    "Lt. Gen", "Brigadier General", "Brig. Gen", "Lieutenant Colonel", "Lt. Col", "Commander", "Cmdr",
+    "Sergeant", "Sgt", "Field Marshal", "Air Marshal", "The Honourable", "Honourable", "Honorable", "Rt Hon",
 )
+# Offices printed before a name, with what names the office before them ("BVI Premier Andrew Fahie").
+_OFFICE_PREFIX_RE = re.compile(
+    r"^(?:[A-Z][\w.'’-]*\s+){0,3}?(?:Premier|President|Prime Minister|Minister|Governor|Senator|Secretary|"
+    r"Chancellor|Chairman|Chairwoman|Mayor|Judge|Justice|Speaker|Ambassador|Spokesman|Spokeswoman|Spokesperson)"
+    r"\s+(?=\S+\s+\S+)")
 _HONORIFIC_RE = re.compile(
     r"^(?P<h>(?:(?:" + "|".join(re.escape(h) for h in sorted(HONORIFICS, key=len, reverse=True)) + r")\.?\s+)+)",
     re.IGNORECASE,
@@ -45,6 +54,9 @@ def normalise_person_name(raw: str) -> tuple[str, str | None]:
     text = re.sub(r"\s+", " ", raw).strip(" ,;:")
     text = _POSTNOMINALS_RE.sub("", text).strip(" ,;:")
     honorific = None
+    office = _OFFICE_PREFIX_RE.match(text)
+    if office:
+        text = text[office.end():]
     m = _HONORIFIC_RE.match(text)
     if m:
         honorific = m.group("h").strip()

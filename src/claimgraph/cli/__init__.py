@@ -155,7 +155,7 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .. import evaluate
 
-    return evaluate.main([args.gold] if args.gold else [])
+    return evaluate.run(args)
 
 
 def _cmd_check_ontology(args: argparse.Namespace) -> int:
@@ -195,8 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store")
     p.set_defaults(func=_cmd_enrich)
 
-    p = sub.add_parser("eval", help="score extraction against the gold annotations")
-    p.add_argument("--gold", help="folder of gold annotations (default: tests/gold)")
+    from ..evaluate import add_arguments as add_eval_arguments
+
+    p = sub.add_parser("eval", help="run the whole path on a corpus split and score it against its gold")
+    add_eval_arguments(p)
     p.set_defaults(func=_cmd_eval)
 
     from .sources import register

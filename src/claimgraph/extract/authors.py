@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..reference import read_table
 from ..model import Affiliation, AuthorProfile, Education, Entity, EntityKind, OrgKind, ParsedPage
-from ..parse.text_page import bio_subject, normalise_space, same_person, split_sentences
+from ..parse.bylines import agency_name
+from ..parse.text_page import bio_parts, normalise_space, same_person, split_sentences
 from ..resolve import guess_organization_kind, normalise_person_name, organization_key, organization_name, person_key
 
 
@@ -39,7 +41,7 @@ ROLE_NOUNS = (
     r"adviser|advisor|scholar|chair|chairman|chairwoman|president|head|manager|coordinator|expert|"
     r"consultant|correspondent|columnist|contributor|writer|member|dean|officer|economist|ambassador|"
     r"instructor|founder|co-founder|partner|strategist|historian|journalist|reporter|secretary|"
-    r"representative|diplomat|commentator|blogger"
+    r"representative|diplomat|commentator|blogger|regular"
 )
 ROLE_MODIFIERS = (
     r"senior|junior|former|current|visiting|nonresident|non-resident|resident|adjunct|assistant|"
@@ -51,10 +53,10 @@ ROLE_MODIFIERS = (
 )
 # "an Asia-Pacific Specialist", "a senior fellow", "and TwentyOne Contributing Editor".
 ROLE_RE = re.compile(
-    rf"\b(?i:a|an|the|as|and|is|was)\s+(?P<mods>(?:(?:(?i:{ROLE_MODIFIERS})|[A-Z0-9][\w'’&.-]*)\s+){{0,4}})"
+    rf"\b(?i:a|an|the|as|and|is|was|are|were|both)\s+(?P<mods>(?:(?:(?i:{ROLE_MODIFIERS})|[A-Z0-9][\w'’&.-]*)\s+){{0,4}})"
     rf"(?P<noun>(?i:{ROLE_NOUNS}))(?:s)?\b"
 )
-EDITORIAL_NOUN_RE = re.compile(r"^(?:editor|editor-at-large|editor-in-chief|columnist|contributor|correspondent|writer|commentator|blogger|reporter|journalist)$", re.I)
+EDITORIAL_NOUN_RE = re.compile(r"^(?:editor|editor-at-large|editor-in-chief|columnist|contributor|correspondent|writer|commentator|blogger|reporter|journalist|regular)$", re.I)
 RESEARCH_NOUN_RE = re.compile(r"^(?:specialist|fellow|researcher|research assistant|analyst|scholar|expert)$", re.I)
 MODIFIER_RE = re.compile(rf"^(?:{ROLE_MODIFIERS})$", re.I)
 
@@ -65,6 +67,7 @@ ROLE_DEPT_RE = re.compile(
 )
 ROLE_ORG_RE = re.compile(r"^\s*,?\s+(?:at|with|for|of|in|to)\s+(?:the\s+)?(?P<org>[A-Z0-9].*)$")
 
+DEPT_TO_ORG_RE = re.compile(r"^\s*,?\s+(?:at|of)\s+(?:the\s+)?(?P<org>[A-Z0-9].*)$")
 ROLE_AT_ORG_RE = re.compile(r"^\s*,?\s+(?:at|with)\s+(?:the\s+)?(?P<org>[A-Z0-9].*)$")
 
 # Past-tense cues in the words leading to a role ("former" only counts as the role's own modifier).
@@ -126,14 +129,7 @@ LANGUAGE_RE = re.compile(
     re.I,
 )
 # Languages in English, to accept what a bio says someone speaks.
-LANGUAGE_NAMES = frozenset("""
-English French German Spanish Italian Portuguese Russian Turkish Arabic Persian Farsi Dari Pashto Urdu Hindi
-Bengali Punjabi Chinese Mandarin Cantonese Japanese Korean Vietnamese Thai Indonesian Malay Tagalog Filipino
-Hebrew Greek Polish Ukrainian Belarusian Czech Slovak Hungarian Romanian Bulgarian Serbian Croatian Bosnian
-Slovenian Albanian Macedonian Georgian Armenian Azerbaijani Azeri Kazakh Uzbek Kyrgyz Tajik Turkmen Mongolian
-Dutch Swedish Norwegian Danish Finnish Estonian Latvian Lithuanian Swahili Amharic Somali Hausa Kurdish
-Latin Catalan Basque Irish Welsh Icelandic Tamil Telugu Marathi Gujarati Nepali Sinhala Burmese Khmer Lao
-""".split())
+LANGUAGE_NAMES = frozenset(row["name"] for row in read_table("languages.csv") if "spoken" in row["uses"].split("|"))
 SOCIAL_RE = re.compile(r"(?<![\w.@/])@(?P<h>[A-Za-z0-9_]{2,30})\b|\b(?:twitter|x)\.com/(?P<h2>[A-Za-z0-9_]{2,30})\b")
 GOVERNMENT_RE = re.compile(r"\b(?:government|ministry|department of state|state department|white house|parliament|"
                            r"cabinet|embassy|presidency|armed forces|navy|army|air force)\b", re.I)
@@ -195,8 +191,8 @@ def take_org_name(text: str) -> str | None:
                 break
             if lower == "and" and tokens[-1].lower() in ORG_HEAD_WORDS:
                 break  # "… University and 21Review Contributing Editor"
-            if lower == "in":
-                break  # "… at CENTRUM in 2017", "… Studies in Washington"
+            if raw == "in":
+                break  # "… at CENTRUM in 2017", "… Studies in Washington"; "Policy In Focus" goes on
             tokens.append(token)
             continue
         if YEAR_RE.fullmatch(token) or lower in ORG_STOP_WORDS:
@@ -305,6 +301,14 @@ class _Role:
     status: str = "present"  # present | started | current | past
 
 
+def _names_an_organization(name: str) -> bool:
+    """'Asia Centre', 'Brookings Institution', a known organization; not a field ('International Economics')."""
+    from .gazetteer import load_gazetteer
+
+    words = {w.lower().strip(",.") for w in name.split()}
+    return bool(words & ORG_HEAD_WORDS) or load_gazetteer().org_by_surface(name) is not None
+
+
 def find_roles(clause: str, publisher: str | None) -> list[_Role]:
     """Roles at organizations named in one clause."""
     roles: list[_Role] = []
@@ -321,7 +325,7 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
         if dm:
             dept = take_org_name(dm.group("dept"))
             after = dm.group("dept")[len(dept or ""):]
-            om = ROLE_ORG_RE.match(after)
+            om = DEPT_TO_ORG_RE.match(after)  # "… in Istanbul" after a centre is its city, not its parent
             if om and dept:
                 department = re.sub(r"^(?:Department|School|Faculty|Division) of\s+", "", dept)
                 org = take_org_name(om.group("org"))
@@ -335,8 +339,13 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
                 # name is the field or unit, the employer follows "at".
                 later = ROLE_AT_ORG_RE.match(om.group("org")[len(org or ""):]) if org else None
                 if later and take_org_name(later.group("org")):
-                    if re.match(r"(?:Department|School|Faculty|Division)\b", org):
+                    if re.match(r"(?:Department|School|Faculty|Division)\b", org) or re.search(r"\bProgram(?:me)?$", org):
                         department = re.sub(r"^(?:Department|School|Faculty|Division) of\s+", "", org)
+                    elif _names_an_organization(org):
+                        # "director of the Asia Centre at the Example Institute": the unit is an
+                        # organization of its own, and so is its host (a field of study is not)
+                        roles.append(_Role(org, " ".join([w for w in mods if w.lower() not in {"former", "current"}]
+                                                         + [noun]), noun))
                     org = take_org_name(later.group("org"))
         if org is None and EDITORIAL_NOUN_RE.match(noun):
             # "a 1945 Contributing Editor": the outlet is printed before the role.
@@ -514,20 +523,24 @@ def parse_bio(bio: str, publisher: str | None = None) -> BioFacts:
 
 
 def _author_names(page: ParsedPage) -> list[tuple[str, list[str]]]:
-    """Authors as printed, each with the bios about them (bios whose subject is no byline add an author)."""
+    """Authors as printed, each with the bio text about them. A bio about a person no byline
+    names adds an author; a bio about two people ("A and B are fellows at …", or "A is … B is …")
+    gives each their own part (a shared sentence goes to both)."""
     authors: list[tuple[str, list[str]]] = [(name, []) for name in page.byline_names]
     for bio in page.bios:
-        subject = bio_subject(bio)
-        if subject is None:
+        parts = bio_parts(bio)
+        if not parts:
             if len(authors) == 1:  # a bio under a single byline
                 authors[0][1].append(bio)
             continue
-        for name, bios in authors:
-            if same_person(name, subject):
-                bios.append(bio)
-                break
-        else:
-            authors.append((subject, [bio]))
+        for subjects, text in parts:
+            for subject in subjects:
+                for name, bios in authors:
+                    if same_person(name, subject):
+                        bios.append(text)
+                        break
+                else:
+                    authors.append((subject, [text]))
     return authors
 
 
@@ -563,6 +576,9 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
             for attr in ("expertise", "languages", "social"):
                 target = getattr(profile, attr)
                 target.extend(v for v in getattr(facts, attr) if v not in target)
+        for byline_name, role in getattr(page, "byline_roles", []):
+            if same_person(byline_name, printed):
+                roles.extend(byline_roles(role, publisher))
         out.profiles.append(profile)
         out.affiliations.extend(_affiliations(key, roles, add))
         for study in studies:
@@ -575,6 +591,31 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
                                             study.start_year, study.thesis))
     out.entities = list(entities.values())
     return out
+
+
+def byline_roles(role: str, publisher: str | None) -> list[_Role]:
+    """The roles a byline prints after a name: 'Senior Fellow at X', 'AP National Security
+    Writer' (the agency by its name), or an outlet alone ('The Daily Planet': staff, no role)."""
+    found = find_roles(byline_role_clause(role), publisher)
+    for r in found:
+        r.org_name = agency_name(r.org_name) or r.org_name
+    if found:
+        return found
+    org = role.strip(" ,.;:")
+    if org and org[0].isupper() and len(org.split()) <= 6 and not re.search(rf"\b(?:{ROLE_NOUNS})\b", org, re.I):
+        return [_Role(agency_name(org) or org, None, "")]
+    return []
+
+
+def byline_role_clause(role: str) -> str:
+    """A role as a byline prints it, as the clause a bio would use: 'Senior Fellow, Example
+    Institute' -> 'is a Senior Fellow at Example Institute'; 'Reuters correspondent' ->
+    'is a Reuters correspondent'."""
+    role = re.sub(r"^(?:a|an|the)\s+", "", role.strip(), flags=re.I)
+    head, sep, tail = role.partition(", ")
+    if sep and tail[:1].isupper() and not re.match(r"(?:at|of|for|with|in)\b", tail):
+        role = f"{head} at {tail}"
+    return f"is a {role}"
 
 
 def _affiliations(key: str, roles: list[_Role], add) -> list[Affiliation]:

@@ -66,6 +66,9 @@ REPORT_VERBS = {
     "recommend", "speculate", "posit", "counter", "reply", "respond", "answer", "suppose", "trust",
     "call", "remember", "recall", "discover", "learn", "present", "contend", "forecast", "anticipate",
     "urge", "advise", "press", "implore", "exhort",
+    # reporting verbs of news copy ("officials reported that", "the ministry confirmed")
+    "report", "confirm", "attribute", "assure", "reassure", "testify", "tweet", "disclose", "brief", "inform",
+    "comment", "insist", "contend", "rule",
 }
 # Verbs that take non-agentive subjects ("it explains why", "this shows that"): never attribute to a pronoun.
 NON_AGENTIVE = {"explain", "show", "suggest", "indicate", "demonstrate", "prove", "mean", "imply", "reflect",
@@ -219,10 +222,12 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     known = dict(entities.entities)
     groups = _GroupNamer(doc, known)
     ctx = _Context()
+    speaker: str | None = None  # who a paragraph ending in a colon ("Rankin said:") gives the floor to
     for block in page.blocks:
         if block.kind is not BlockKind.PARAGRAPH:
             continue
         view_holder: str | None = None  # a paragraph that opens by introducing someone's view
+        first_claim = len(claims)
         for s, e in _sentences(doc, block.start, block.end):
             found = _sentence_claims(doc, page.body_text, s, e, mentions, known, groups, ctx, author,
                                      entities.author_keys, TextSource.BODY, 0, default_holder=view_holder)
@@ -233,6 +238,16 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
                 view_holder = intro
             elif view_holder and any(c.holder_key not in (view_holder, author) for c in found):
                 view_holder = None  # someone else's view takes over
+        # A paragraph that opens a quotation is the words of whoever it names as speaking
+        # ("… ,” Rankin said.), else of the speaker the paragraph before gave the floor to ("He said:").
+        here = claims[first_claim:]
+        if block.text[:1] in "“\"‘" and here:
+            quoted_by = next((c.holder_key for c in here if c.holder_key not in (author, "")), None) or speaker
+            for c in here:
+                if quoted_by and c.holder_key in (author, ""):
+                    c.holder_key, c.attributed = quoted_by, True
+        last = next((c.holder_key for c in reversed(here) if c.holder_key not in (author, "")), None)
+        speaker = last if block.text.rstrip().endswith(":") else (speaker if block.text[:1] in "“\"‘" else None)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
@@ -767,7 +782,20 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
     if low in _PRONOUN_AUTHOR:
         return _Holder(author) if author else None
     key = _np_entity(tok, mentions, known, groups)
+    if key is None and low in _PERSON_ROLE_NOUNS and ctx.last_person and any(
+            c.lower_ in ("the", "this") for c in tok.children if c.dep_ == "det"):
+        # "the diplomat said", "the minister added": the person last named as a subject
+        return _Holder(ctx.last_person)
     return _Holder(key) if key else None
+
+
+# Nouns for a person's office or trade that, with "the", refer back to the person last named.
+_PERSON_ROLE_NOUNS = {
+    "diplomat", "ambassador", "envoy", "minister", "president", "premier", "chancellor", "official", "spokesman",
+    "spokeswoman", "spokesperson", "secretary", "senator", "general", "commander", "lawyer", "analyst", "expert",
+    "professor", "economist", "researcher", "director", "chairman", "chairwoman", "chief", "leader", "governor",
+    "mayor", "admiral", "author", "scholar", "journalist", "reporter", "activist", "adviser", "advisor",
+}
 
 
 def _person_subject_before(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNamer") -> str | None:

@@ -426,6 +426,20 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
         out.mentions.append(Mention(ent.key, start, end, p.text[start:end], p.source, p.index, how))
         p.taken.append((start, end))
 
+    # 0. an acronym the article defines for a name the gazetteer does not know ("National
+    # Intelligence Organisation (MIT)") means that organisation here, not the gazetteer's one
+    # (Massachusetts Institute of Technology): its gazetteer hits are dropped everywhere.
+    local_acronyms: set[str] = set()
+    for p in passes:
+        for m in _ACRONYM_DEF.finditer(p.text):
+            known_before = any(h.kind in (HitKind.STATE, HitKind.ORG) and m.start("acr") - 4 <= h.end <= m.start("acr")
+                               and h.text != m.group("acr") for h in p.hits)
+            if not known_before and any(h.kind is HitKind.ORG and h.text == m.group("acr") for q in passes for h in q.hits):
+                local_acronyms.add(m.group("acr"))
+    if local_acronyms:
+        for p in passes:
+            p.hits = [h for h in p.hits if not (h.kind is HitKind.ORG and h.text in local_acronyms)]
+
     # 1. gazetteer hits: states, demonyms, capitals/seats, regions, orgs, events
     for p in passes:
         for ent, s, e, how in _gazetteer_mentions(p, g):
@@ -710,6 +724,8 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
                 v = g.verified_person(kp.name)
                 ent = Entity(key=person_key(kp.name), kind=EntityKind.PERSON, name=kp.name,
                              wikidata=v[1] if v else kp.wikidata)
+                # the article names them only so ("Putin"): that name is theirs here too
+                ent.alternate_names.add(word)
                 if ent.key in out.author_keys:
                     continue
                 mention(p, ent, s, e, "partial")
@@ -1065,7 +1081,10 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                 rest = " ".join(w for w in words if not g.is_state_word(w.strip(",.’'s")) and w not in ("South", "North"))
                 if rest in _STATE_INSTITUTIONS and rest != surface:
                     continue  # "the Chinese Army", "the Japanese Government": the state itself
-                is_acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&]{1,7}", surface))
+                is_acronym = bool(re.fullmatch(r"[A-Z][A-Z0-9&-]{1,7}", surface))
+                if is_acronym and (surface in NOT_ORG_ACRONYMS or (
+                        org_counts.get(surface, 0) < 2 and not _org_apposition(p.doc, e))):
+                    continue  # "GMT", "LNG", a heading word in capitals: an unknown acronym must recur
                 shaped = any(w.strip(",.") in ORG_WORDS for w in words)
                 if not (shaped or is_acronym or (len(words) == 1 and (
                         org_counts.get(surface, 0) >= 2 or _org_apposition(p.doc, e)))):
@@ -1088,6 +1107,15 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                     continue
                 mention(p, event_entity(surface), s, t, "name")
 
+
+# Abbreviations spaCy's small model labels ORG that name no organization: time zones, currencies,
+# units, commodities, diseases, titles.
+NOT_ORG_ACRONYMS = frozenset("""
+GMT UTC BST CET CEST EST EDT CST CDT PST PDT MST MDT IST JST KST AEST AEDT WAT EAT SAST
+USD EUR GBP JPY CNY RMB INR BDT PKR RUB UAH TRY ZAR NGN KES BRL MXN
+GDP GNP CPI LNG LPG CO2 COVID COVID-19 HIV AIDS SARS MERS PPE
+CEO CFO COO CTO MP MPs MEP PM AM TV PR IT AI VIP UK-US LGBT LGBTQ ID PDF FAQ
+""".split())
 
 _STATE_INSTITUTIONS = {"Army", "Navy", "Air Force", "Military", "Government", "Administration", "Armed Forces",
                        "Forces", "Coast Guard", "Embassy", "Ministry", "Foreign Ministry", "Defence Ministry",

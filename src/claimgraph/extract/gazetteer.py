@@ -6,16 +6,21 @@ text names lives here as data:
 * states from the bundled ``data/countries.csv`` (name, Wikidata label, aliases),
   plus common variants and acronyms (``U.S.``, ``ROK``, ``DPRK``, ``PRC`` …) and
   historical states (``West Germany``, ``Soviet Union`` …) that the CSV lacks;
-* demonyms ("South Korean", "Japanese") -> their state;
-* capitals and seats of power ("Seoul", "the Kremlin", "the White House") -> the
-  state they stand for when used as actors (the caller decides actor vs place);
+* demonyms ("South Korean", "Japanese") -> their state (``data/demonyms.csv``);
+* capitals (``data/capitals.csv``) and seats of power ("the Kremlin", "the White
+  House") -> the state they stand for when used as actors (the caller decides
+  actor vs place);
 * regions and other places that are never states ("Asia-Pacific", "Korea");
-* international organisations, parties, outlets and think tanks;
+* international organisations, government bodies, parties, outlets, think tanks
+  and universities (``data/organizations.csv``);
 * named events (wars, crises);
-* language names ("Türkçe", "English") that must never become a state or person;
-* well-known people, for partial names and "the Biden administration".
+* language names ("Türkçe", "English") that must never become a state or person
+  (``data/languages.csv``);
+* well-known people, for partial names and "the Biden administration"
+  (``data/people.csv``).
 
-Wikidata identifiers come only from the two bundled CSV files.
+The tables' sources and licences are in ``data/SOURCES.md``; Wikidata identifiers
+come only from the bundled tables that cite where each was verified.
 
 The matcher works on raw text (not on spaCy tokens, which split "South Korea-Japan"
 and "USA-South Korea" badly): at every word start it looks up the candidates that
@@ -33,6 +38,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..iris import slugify
+from ..reference import read_table
 
 
 class HitKind(str, enum.Enum):
@@ -159,59 +165,11 @@ HISTORICAL_STATES: list[tuple[str, str, list[str], list[str]]] = [
     ("MCK", "Manchukuo", [], []),
 ]
 
-# Demonyms and adjectives -> state. Plural nouns are derived ("Americans").
-DEMONYMS: dict[str, list[str]] = {
-    "AFG": ["Afghan", "Afghani"], "ALB": ["Albanian"], "DZA": ["Algerian"], "AGO": ["Angolan"],
-    "ARG": ["Argentine", "Argentinian", "Argentinean"], "ARM": ["Armenian"], "AUS": ["Australian"],
-    "AUT": ["Austrian"], "AZE": ["Azerbaijani", "Azeri"], "BHR": ["Bahraini"], "BGD": ["Bangladeshi"],
-    "BLR": ["Belarusian", "Belarussian"], "BEL": ["Belgian"], "BTN": ["Bhutanese"], "BOL": ["Bolivian"],
-    "BIH": ["Bosnian"], "BWA": ["Botswanan"], "BRA": ["Brazilian"], "BRN": ["Bruneian"],
-    "BGR": ["Bulgarian"], "KHM": ["Cambodian"], "CMR": ["Cameroonian"], "CAN": ["Canadian"],
-    "TCD": ["Chadian"], "CHL": ["Chilean"], "CHN": ["Chinese"], "COL": ["Colombian"],
-    "COD": ["Congolese"], "CRI": ["Costa Rican"], "HRV": ["Croatian"], "CUB": ["Cuban"],
-    "CYP": ["Cypriot"], "CZE": ["Czech"], "DNK": ["Danish"], "DOM": ["Dominican"],
-    "ECU": ["Ecuadorian"], "EGY": ["Egyptian"], "SLV": ["Salvadoran"], "ERI": ["Eritrean"],
-    "EST": ["Estonian"], "ETH": ["Ethiopian"], "FJI": ["Fijian"], "FIN": ["Finnish"],
-    "FRA": ["French"], "GAB": ["Gabonese"], "GEO": ["Georgian"], "DEU": ["German"],
-    "GHA": ["Ghanaian"], "GRC": ["Greek"], "GTM": ["Guatemalan"], "GIN": ["Guinean"],
-    "HTI": ["Haitian"], "HND": ["Honduran"], "HUN": ["Hungarian"], "ISL": ["Icelandic"],
-    "IND": ["Indian"], "IDN": ["Indonesian"], "IRN": ["Iranian"], "IRQ": ["Iraqi"],
-    "IRL": ["Irish"], "ISR": ["Israeli"], "ITA": ["Italian"], "CIV": ["Ivorian"],
-    "JAM": ["Jamaican"], "JPN": ["Japanese"], "JOR": ["Jordanian"], "KAZ": ["Kazakh", "Kazakhstani"],
-    "KEN": ["Kenyan"], "KWT": ["Kuwaiti"], "KGZ": ["Kyrgyz"], "LAO": ["Laotian"],
-    "LVA": ["Latvian"], "LBN": ["Lebanese"], "LBR": ["Liberian"], "LBY": ["Libyan"],
-    "LTU": ["Lithuanian"], "LUX": ["Luxembourgish"], "MDG": ["Malagasy"], "MWI": ["Malawian"],
-    "MYS": ["Malaysian"], "MDV": ["Maldivian"], "MLI": ["Malian"], "MLT": ["Maltese"],
-    "MRT": ["Mauritanian"], "MUS": ["Mauritian"], "MEX": ["Mexican"], "MDA": ["Moldovan"],
-    "MNG": ["Mongolian"], "MNE": ["Montenegrin"], "MAR": ["Moroccan"], "MOZ": ["Mozambican"],
-    "MMR": ["Burmese", "Myanmarese"], "NAM": ["Namibian"], "NPL": ["Nepali", "Nepalese"],
-    "NLD": ["Dutch"], "NZL": ["New Zealander"], "NIC": ["Nicaraguan"], "NER": ["Nigerien"],
-    "NGA": ["Nigerian"], "PRK": ["North Korean"], "MKD": ["Macedonian", "North Macedonian"],
-    "NOR": ["Norwegian"], "OMN": ["Omani"], "PAK": ["Pakistani"], "PSE": ["Palestinian"],
-    "PAN": ["Panamanian"], "PNG": ["Papua New Guinean"], "PRY": ["Paraguayan"], "PER": ["Peruvian"],
-    "PHL": ["Filipino", "Philippine"], "POL": ["Polish"], "PRT": ["Portuguese"], "QAT": ["Qatari"],
-    "ROU": ["Romanian"], "RUS": ["Russian"], "RWA": ["Rwandan"], "SAU": ["Saudi", "Saudi Arabian"],
-    "SEN": ["Senegalese"], "SRB": ["Serbian", "Serb"], "SLE": ["Sierra Leonean"],
-    "SGP": ["Singaporean"], "SVK": ["Slovak", "Slovakian"], "SVN": ["Slovenian", "Slovene"],
-    "SOM": ["Somali", "Somalian"], "ZAF": ["South African"], "KOR": ["South Korean"],
-    "SSD": ["South Sudanese"], "ESP": ["Spanish"], "LKA": ["Sri Lankan"], "SDN": ["Sudanese"],
-    "SWE": ["Swedish"], "CHE": ["Swiss"], "SYR": ["Syrian"], "TWN": ["Taiwanese"],
-    "TJK": ["Tajik", "Tajikistani"], "TZA": ["Tanzanian"], "THA": ["Thai"], "TLS": ["Timorese"],
-    "TUN": ["Tunisian"], "TUR": ["Turkish"], "TKM": ["Turkmen"], "UGA": ["Ugandan"],
-    "UKR": ["Ukrainian"], "ARE": ["Emirati"], "GBR": ["British"], "USA": ["American", "U.S.-American"],
-    "URY": ["Uruguayan"], "UZB": ["Uzbek"], "VEN": ["Venezuelan"], "VNM": ["Vietnamese"],
-    "YEM": ["Yemeni"], "ZMB": ["Zambian"], "ZWE": ["Zimbabwean"], "XKX": ["Kosovar", "Kosovan"],
-    "GUY": ["Guyanese"], "SUR": ["Surinamese"], "BLZ": ["Belizean"], "BHS": ["Bahamian"], "BRB": ["Barbadian"],
-    "TTO": ["Trinidadian"], "GRD": ["Grenadian"], "BDI": ["Burundian"], "BEN": ["Beninese"], "BFA": ["Burkinabe", "Burkinabè"],
-    "CPV": ["Cape Verdean"], "CAF": ["Central African"], "COM": ["Comorian"], "DJI": ["Djiboutian"],
-    "GNQ": ["Equatorial Guinean"], "SWZ": ["Swazi"], "GMB": ["Gambian"], "GNB": ["Bissau-Guinean"],
-    "LSO": ["Basotho"], "MNE": ["Montenegrin"], "MHL": ["Marshallese"], "FSM": ["Micronesian"], "MCO": ["Monegasque"],
-    "NRU": ["Nauruan"], "PLW": ["Palauan"], "WSM": ["Samoan"], "SLB": ["Solomon Islander"], "TON": ["Tongan"],
-    "TUV": ["Tuvaluan"], "VUT": ["Vanuatuan", "Ni-Vanuatu"], "KIR": ["I-Kiribati"], "SYC": ["Seychellois"],
-    "STP": ["Santomean"], "TGO": ["Togolese"], "ATG": ["Antiguan"], "KNA": ["Kittitian"],
-    "LCA": ["Saint Lucian"], "VCT": ["Vincentian"], "LIE": ["Liechtensteiner"], "AND": ["Andorran"],
-    "SMR": ["Sammarinese"], "ERI": ["Eritrean"], "SSD": ["South Sudanese"],
-}
+# Demonyms and adjectives -> state (data/demonyms.csv). Plural nouns are derived ("Americans").
+DEMONYMS: dict[str, list[str]] = {}
+for _row in read_table("demonyms.csv"):
+    DEMONYMS.setdefault(_row["iso3"], []).append(_row["demonym"])
+
 # Plural nouns that are not the adjective + "s".
 DEMONYM_PLURALS: dict[str, list[str]] = {
     "GBR": ["Britons", "Brits"], "FRA": ["Frenchmen"], "DNK": ["Danes"], "FIN": ["Finns"],
@@ -233,49 +191,12 @@ HYPHEN_PREFIXES: dict[str, str] = {"Sino": "CHN", "Russo": "RUS", "Franco": "FRA
 _HYPHEN_PREFIX_BLOCK = {"Indo-Pacific", "Indo-China", "Indochina", "Anglo-Saxon", "Anglo-American",
                         "Indo-European", "Anglo-Saxons", "Franco-era"}
 
-# Capitals (and a few other cities) that stand for their state when used as actors.
-CAPITALS: dict[str, list[str]] = {
-    "USA": ["Washington", "Washington, D.C.", "Washington D.C.", "Washington DC"],
-    "CHN": ["Beijing", "Peking"], "RUS": ["Moscow"], "JPN": ["Tokyo"], "KOR": ["Seoul"],
-    "PRK": ["Pyongyang"], "TWN": ["Taipei"], "IND": ["New Delhi", "Delhi"], "AUS": ["Canberra"],
-    "PHL": ["Manila"], "TUR": ["Ankara"], "IRN": ["Tehran", "Teheran"], "IRQ": ["Baghdad"],
-    "FRA": ["Paris"], "GBR": ["London"], "DEU": ["Berlin"], "ITA": ["Rome"], "ESP": ["Madrid"],
-    "UKR": ["Kyiv", "Kiev"], "BLR": ["Minsk"], "POL": ["Warsaw"], "ISR": ["Jerusalem", "Tel Aviv"],
-    "SAU": ["Riyadh"], "EGY": ["Cairo"], "PAK": ["Islamabad"], "AFG": ["Kabul"], "SYR": ["Damascus"],
-    "LBN": ["Beirut"], "JOR": ["Amman"], "QAT": ["Doha"], "ARE": ["Abu Dhabi"], "VNM": ["Hanoi"],
-    "THA": ["Bangkok"], "IDN": ["Jakarta"], "MYS": ["Kuala Lumpur"], "CAN": ["Ottawa"],
-    "MEX": ["Mexico City"], "BRA": ["Brasília", "Brasilia"], "ARG": ["Buenos Aires"],
-    "VEN": ["Caracas"], "CUB": ["Havana"], "ZAF": ["Pretoria"], "NGA": ["Abuja"], "KEN": ["Nairobi"],
-    "ETH": ["Addis Ababa"], "SDN": ["Khartoum"], "LBY": ["Tripoli"], "DZA": ["Algiers"], "MAR": ["Rabat"],
-    "AZE": ["Baku"], "ARM": ["Yerevan"], "GEO": ["Tbilisi"], "KAZ": ["Astana", "Nur-Sultan"],
-    "UZB": ["Tashkent"], "HUN": ["Budapest"], "AUT": ["Vienna"], "GRC": ["Athens"], "SWE": ["Stockholm"],
-    "FIN": ["Helsinki"], "NOR": ["Oslo"], "DNK": ["Copenhagen"], "NLD": ["The Hague", "Amsterdam"],
-    "PRT": ["Lisbon"], "IRL": ["Dublin"], "CHE": ["Bern"], "SRB": ["Belgrade"], "CZE": ["Prague"],
-    "ROU": ["Bucharest"], "BGR": ["Sofia"], "LTU": ["Vilnius"], "LVA": ["Riga"], "EST": ["Tallinn"],
-    "NZL": ["Wellington"], "BGD": ["Dhaka"], "LKA": ["Colombo"], "NPL": ["Kathmandu"],
-    "MMR": ["Naypyidaw", "Naypyitaw"], "KHM": ["Phnom Penh"], "MNG": ["Ulaanbaatar", "Ulan Bator"],
-    "YEM": ["Sanaa"], "OMN": ["Muscat"], "KWT": ["Kuwait City"], "TKM": ["Ashgabat"], "TJK": ["Dushanbe"],
-    "KGZ": ["Bishkek"], "MDA": ["Chișinău", "Chisinau"], "HRV": ["Zagreb"], "SVK": ["Bratislava"],
-    "SVN": ["Ljubljana"], "BIH": ["Sarajevo"], "ALB": ["Tirana"], "MKD": ["Skopje"], "CYP": ["Nicosia"],
-    "ISL": ["Reykjavik", "Reykjavík"], "CHL": ["Santiago"], "PER": ["Lima"], "COL": ["Bogotá", "Bogota"],
-    "TUN": ["Tunis"], "BHR": ["Manama"], "LAO": ["Vientiane"], "BRN": ["Bandar Seri Begawan"],
-    "PNG": ["Port Moresby"], "FJI": ["Suva"], "BEL": ["Brussels"], "XKX": ["Pristina", "Priština"],
-    "MLI": ["Bamako"], "BFA": ["Ouagadougou"], "NER": ["Niamey"], "TCD": ["N'Djamena", "N’Djamena", "Ndjamena"],
-    "SEN": ["Dakar"], "GHA": ["Accra"], "COD": ["Kinshasa"], "AGO": ["Luanda"], "ZWE": ["Harare"],
-    "ZMB": ["Lusaka"], "UGA": ["Kampala"], "RWA": ["Kigali"], "SOM": ["Mogadishu"], "ERI": ["Asmara"],
-    "SSD": ["Juba"], "CAF": ["Bangui"], "CMR": ["Yaoundé", "Yaounde"], "GAB": ["Libreville"], "GIN": ["Conakry"],
-    "SLE": ["Freetown"], "LBR": ["Monrovia"], "CIV": ["Yamoussoukro", "Abidjan"], "TGO": ["Lomé", "Lome"],
-    "BEN": ["Porto-Novo", "Cotonou"], "MRT": ["Nouakchott"], "NAM": ["Windhoek"], "BWA": ["Gaborone"],
-    "MOZ": ["Maputo"], "MDG": ["Antananarivo"], "TZA": ["Dodoma"], "MWI": ["Lilongwe"], "COG": ["Brazzaville"],
-    "BDI": ["Gitega"], "GNB": ["Bissau"], "GMB": ["Banjul"], "BOL": ["La Paz", "Sucre"], "ECU": ["Quito"],
-    "URY": ["Montevideo"], "PRY": ["Asunción", "Asuncion"], "NIC": ["Managua"], "HND": ["Tegucigalpa"],
-    "SLV": ["San Salvador"], "GTM": ["Guatemala City"], "CRI": ["San José"], "PAN": ["Panama City"],
-    "DOM": ["Santo Domingo"], "HTI": ["Port-au-Prince"], "JAM": ["Kingston"], "TLS": ["Dili"],
-    "SGP": [], "NZL": ["Wellington"], "VAT": [], "LUX": [], "MCO": [], "AND": ["Andorra la Vella"],
-}
-# "Brussels" usually means the EU: it stands for Belgium only as a place (see ACTOR_BLOCKED_CAPITALS).
-ACTOR_BLOCKED_CAPITALS = {"Brussels", "Jerusalem", "Tel Aviv", "Amsterdam", "Santiago", "Lima", "Sofia",
-                          "Victoria", "Delhi", "Kingston", "Juba", "Abidjan", "Cotonou", "Sucre", "La Paz"}
+# Capitals (and a few other cities) that stand for their state when used as actors (data/capitals.csv).
+CAPITALS: dict[str, list[str]] = {}
+for _row in read_table("capitals.csv"):
+    CAPITALS.setdefault(_row["iso3"], []).append(_row["name"])
+# "Brussels" usually means the EU: it stands for Belgium only as a place (stands_for_state=no).
+ACTOR_BLOCKED_CAPITALS = {row["name"] for row in read_table("capitals.csv") if row["stands_for_state"] == "no"}
 
 # Seats of power and government bodies that stand for their state.
 SEATS: dict[str, list[str]] = {
@@ -352,168 +273,11 @@ IGNORE: list[str] = [
     "Indian summer", "Mexican standoff", "Spanish flu", "Washington Consensus",
 ]
 
+# Organizations this domain names most (data/organizations.csv; sources in data/SOURCES.md).
 ORGS: list[OrgInfo] = [
-    OrgInfo("NATO", ("North Atlantic Treaty Organization", "North Atlantic Treaty Organisation", "North Atlantic Alliance"), "international_organization"),
-    OrgInfo("United Nations", ("UN", "U.N.", "the United Nations"), "international_organization"),
-    OrgInfo("UN Security Council", ("United Nations Security Council", "UNSC", "U.N. Security Council", "UN Security Council"), "international_organization"),
-    OrgInfo("UN General Assembly", ("United Nations General Assembly", "UNGA"), "international_organization"),
-    OrgInfo("European Union", ("EU", "E.U."), "international_organization"),
-    OrgInfo("European Commission", (), "international_organization"),
-    OrgInfo("European Parliament", (), "international_organization"),
-    OrgInfo("Council of Europe", (), "international_organization"),
-    OrgInfo("ASEAN", ("Association of Southeast Asian Nations", "Association of South-East Asian Nations"), "international_organization"),
-    OrgInfo("Quad", ("Quadrilateral Security Dialogue", "QUAD"), "international_organization"),
-    OrgInfo("AUKUS", (), "international_organization"),
-    OrgInfo("G7", ("G-7", "Group of Seven"), "international_organization"),
-    OrgInfo("G8", ("G-8", "Group of Eight"), "international_organization"),
-    OrgInfo("G20", ("G-20", "Group of Twenty"), "international_organization"),
-    OrgInfo("BRICS", (), "international_organization"),
-    OrgInfo("Shanghai Cooperation Organisation", ("SCO", "Shanghai Cooperation Organization"), "international_organization"),
-    OrgInfo("Collective Security Treaty Organization", ("CSTO",), "international_organization"),
-    OrgInfo("Eurasian Economic Union", ("EAEU", "EEU"), "international_organization"),
-    OrgInfo("World Trade Organization", ("WTO", "World Trade Organisation"), "international_organization"),
-    OrgInfo("International Monetary Fund", ("IMF",), "international_organization"),
-    OrgInfo("World Bank", (), "international_organization"),
-    OrgInfo("Asian Development Bank", ("ADB",), "international_organization"),
-    OrgInfo("Asian Infrastructure Investment Bank", ("AIIB",), "international_organization"),
-    OrgInfo("OPEC", ("Organization of the Petroleum Exporting Countries",), "international_organization"),
-    OrgInfo("OPEC+", (), "international_organization"),
-    OrgInfo("OSCE", ("Organization for Security and Co-operation in Europe", "Organization for Security and Cooperation in Europe"), "international_organization"),
-    OrgInfo("OECD", ("Organisation for Economic Co-operation and Development",), "international_organization"),
-    OrgInfo("African Union", ("AU", "A.U.", "African Union Commission", "AU Commission"), "international_organization"),
-    OrgInfo("Organisation of African Unity", ("Organization of African Unity", "OAU"), "international_organization"),
-    OrgInfo("IGAD", ("Intergovernmental Authority on Development",), "international_organization"),
-    OrgInfo("Economic Community of Central African States", ("ECCAS",), "international_organization"),
-    OrgInfo("New Development Bank", ("BRICS Bank",), "international_organization"),
-    OrgInfo("CELAC", ("Community of Latin American and Caribbean States",), "international_organization"),
-    OrgInfo("UNASUR", ("Union of South American Nations",), "international_organization"),
-    OrgInfo("ALBA", ("Bolivarian Alliance for the Peoples of Our America",), "international_organization"),
-    OrgInfo("CARICOM", ("Caribbean Community", "Caricom"), "international_organization"),
-    OrgInfo("Andean Community", (), "international_organization"),
-    OrgInfo("Pacific Islands Forum", (), "international_organization"),
-    OrgInfo("Arctic Council", (), "international_organization"),
-    OrgInfo("G77", ("Group of 77", "G-77"), "international_organization"),
-    OrgInfo("Paris Club", (), "international_organization"),
-    OrgInfo("Financial Action Task Force", ("FATF",), "international_organization"),
-    OrgInfo("Organisation for the Prohibition of Chemical Weapons", ("OPCW", "Organization for the Prohibition of Chemical Weapons"), "international_organization"),
-    OrgInfo("UNICEF", (), "international_organization"), OrgInfo("World Food Programme", ("WFP", "World Food Program"), "international_organization"),
-    OrgInfo("UN Development Programme", ("UNDP", "United Nations Development Programme"), "international_organization"),
-    OrgInfo("Interpol", (), "international_organization"),
-    OrgInfo("Frontex", (), "government_body"),
-    OrgInfo("Council of the European Union", ("EU Council",), "international_organization"),
-    OrgInfo("European Council", (), "international_organization"),
-    OrgInfo("al-Shabaab", ("Al-Shabaab", "al-Shabab", "Al-Shabab", "al Shabaab", "Shabaab"), "political_group", "SOM"),
-    OrgInfo("Boko Haram", (), "political_group", "NGA"),
-    OrgInfo("Rapid Support Forces", ("RSF",), "political_group", "SDN"),
-    OrgInfo("Hayat Tahrir al-Sham", ("HTS",), "political_group", "SYR"),
-    OrgInfo("Tigray People's Liberation Front", ("TPLF", "Tigray People’s Liberation Front"), "political_group", "ETH"),
-    OrgInfo("M23", ("March 23 Movement",), "political_group", "COD"),
-    OrgInfo("Mossad", (), "government_body", "ISR"),
-    OrgInfo("DP World", (), "other", "ARE"),
-    OrgInfo("Gazprom", (), "other", "RUS"), OrgInfo("Rosneft", (), "other", "RUS"),
-    OrgInfo("Saudi Aramco", ("Aramco",), "other", "SAU"), OrgInfo("Huawei", (), "other", "CHN"),
-    OrgInfo("Petrobras", (), "other", "BRA"), OrgInfo("PDVSA", (), "other", "VEN"),
-    OrgInfo("Arab League", ("League of Arab States",), "international_organization"),
-    OrgInfo("Gulf Cooperation Council", ("GCC",), "international_organization"),
-    OrgInfo("APEC", ("Asia-Pacific Economic Cooperation",), "international_organization"),
-    OrgInfo("International Atomic Energy Agency", ("IAEA",), "international_organization"),
-    OrgInfo("World Health Organization", ("World Health Organisation",), "international_organization"),
-    OrgInfo("International Criminal Court", ("ICC",), "international_organization"),
-    OrgInfo("International Court of Justice", ("ICJ",), "international_organization"),
-    OrgInfo("UNESCO", (), "international_organization"),
-    OrgInfo("UNHCR", (), "international_organization"),
-    OrgInfo("Warsaw Pact", (), "international_organization"),
-    OrgInfo("Comecon", (), "international_organization"),
-    OrgInfo("League of Nations", (), "international_organization"),
-    OrgInfo("Non-Aligned Movement", (), "international_organization"),
-    OrgInfo("Organization of Turkic States", (), "international_organization"),
-    OrgInfo("Organisation of Islamic Cooperation", ("OIC", "Organization of Islamic Cooperation"), "international_organization"),
-    OrgInfo("Five Eyes", (), "international_organization"),
-    # parties and national bodies (kept as organisations; their state is `country`)
-    OrgInfo("Chinese Communist Party", ("CCP", "Communist Party of China", "CPC"), "political_group", "CHN"),
-    OrgInfo("People's Liberation Army", ("PLA",), "government_body", "CHN"),
-    OrgInfo("Liberal Democratic Party", ("LDP",), "political_group", "JPN"),
-    OrgInfo("People Power Party", (), "political_group", "KOR"),
-    OrgInfo("Democratic Party of Korea", (), "political_group", "KOR"),
-    OrgInfo("Workers' Party of Korea", ("Workers’ Party of Korea",), "political_group", "PRK"),
-    OrgInfo("Communist Party of the Soviet Union", ("CPSU",), "political_group", "SUN"),
-    OrgInfo("United Russia", (), "political_group", "RUS"),
-    OrgInfo("Justice and Development Party", ("AKP", "AK Party"), "political_group", "TUR"),
-    OrgInfo("Republican Party", ("GOP",), "political_group", "USA"),
-    OrgInfo("Democratic Party", (), "political_group"),
-    OrgInfo("Bharatiya Janata Party", ("BJP",), "political_group", "IND"),
-    OrgInfo("Kuomintang", ("KMT",), "political_group", "TWN"),
-    OrgInfo("Democratic Progressive Party", ("DPP",), "political_group", "TWN"),
-    OrgInfo("Islamic Revolutionary Guard Corps", ("IRGC",), "government_body", "IRN"),
-    OrgInfo("Japan Self-Defense Forces", ("Self-Defense Forces", "JSDF"), "government_body", "JPN"),
-    OrgInfo("Federal Reserve", (), "government_body", "USA"),
-    OrgInfo("Bundeswehr", (), "government_body", "DEU"),
-    OrgInfo("European Community", ("European Communities", "European Economic Community", "EEC"), "international_organization"),
-    OrgInfo("Sorbonne", ("Sorbonne University",), "university", "FRA"),
-    OrgInfo("Houthis", ("Houthi movement", "Ansar Allah"), "political_group", "YEM"),
-    OrgInfo("ECOWAS", ("Economic Community of West African States",), "international_organization"),
-    OrgInfo("Africa Corps", (), "other", "RUS"),
-    OrgInfo("Alliance of Sahel States", ("AES",), "international_organization"),
-    OrgInfo("Komeito", (), "political_group", "JPN"),
-    OrgInfo("US Forces Japan", ("U.S. Forces Japan", "USFJ"), "government_body", "USA"),
-    OrgInfo("US Forces Korea", ("U.S. Forces Korea", "USFK"), "government_body", "USA"),
-    OrgInfo("Southern African Development Community", ("SADC",), "international_organization"),
-    OrgInfo("East African Community", (), "international_organization"),
-    OrgInfo("Mercosur", ("MERCOSUR",), "international_organization"),
-    OrgInfo("Organization of American States", ("OAS",), "international_organization"),
-    OrgInfo("Muslim Brotherhood", (), "political_group"),
-    OrgInfo("Red Cross", ("International Committee of the Red Cross", "ICRC"), "international_organization"),
-    OrgInfo("Amnesty International", (), "other"), OrgInfo("Human Rights Watch", (), "other"),
-    OrgInfo("European Central Bank", ("ECB",), "international_organization"),
-
-    OrgInfo("Central Intelligence Agency", ("CIA",), "government_body", "USA"),
-    OrgInfo("Federal Security Service", ("FSB",), "government_body", "RUS"),
-    OrgInfo("KGB", (), "government_body", "SUN"),
-    OrgInfo("Bundestag", (), "government_body", "DEU"),
-    OrgInfo("National Assembly", (), "government_body"),
-    OrgInfo("US Congress", ("U.S. Congress", "United States Congress"), "government_body", "USA"),
-    OrgInfo("Wagner Group", (), "other", "RUS"),
-    OrgInfo("Hamas", (), "political_group"),
-    OrgInfo("Hezbollah", ("Hizbullah", "Hizbollah"), "political_group"),
-    OrgInfo("Taliban", (), "political_group"),
-    OrgInfo("Islamic State", ("ISIS", "ISIL", "Daesh"), "political_group"),
-    OrgInfo("al-Qaeda", ("Al-Qaeda", "al Qaeda", "Al Qaeda"), "political_group"),
-    OrgInfo("PKK", ("Kurdistan Workers' Party", "Kurdistan Workers’ Party"), "political_group"),
-    # think tanks
-    OrgInfo("Brookings Institution", ("Brookings",), "think_tank"),
-    OrgInfo("RAND Corporation", ("RAND",), "think_tank"),
-    OrgInfo("Center for Strategic and International Studies", ("CSIS",), "think_tank"),
-    OrgInfo("Council on Foreign Relations", ("CFR",), "think_tank"),
-    OrgInfo("Carnegie Endowment for International Peace", ("Carnegie Endowment",), "think_tank"),
-    OrgInfo("Chatham House", (), "think_tank"),
-    OrgInfo("International Institute for Strategic Studies", ("IISS",), "think_tank"),
-    OrgInfo("Stockholm International Peace Research Institute", ("SIPRI",), "think_tank"),
-    OrgInfo("Heritage Foundation", (), "think_tank"),
-    OrgInfo("Lowy Institute", (), "think_tank"),
-    OrgInfo("Atlantic Council", (), "think_tank"),
-    OrgInfo("Valdai Discussion Club", ("Valdai Club",), "think_tank"),
-    # news outlets
-    OrgInfo("Reuters", (), "news_outlet"),
-    OrgInfo("Associated Press", ("AP",), "news_outlet"),
-    OrgInfo("Agence France-Presse", ("AFP",), "news_outlet"),
-    OrgInfo("Al Jazeera", ("Aljazeera", "Al-Jazeera"), "news_outlet"),
-    OrgInfo("Nikkei", ("Nikkei Asia", "Nikkei Asian Review"), "news_outlet"),
-    OrgInfo("BBC", (), "news_outlet"), OrgInfo("CNN", (), "news_outlet"),
-    OrgInfo("The New York Times", ("New York Times", "NYT"), "news_outlet"),
-    OrgInfo("The Washington Post", ("Washington Post",), "news_outlet"),
-    OrgInfo("The Wall Street Journal", ("Wall Street Journal", "WSJ"), "news_outlet"),
-    OrgInfo("Financial Times", (), "news_outlet"), OrgInfo("The Economist", (), "news_outlet"),
-    OrgInfo("Bloomberg", (), "news_outlet"), OrgInfo("Politico", (), "news_outlet"),
-    OrgInfo("Foreign Affairs", (), "news_outlet"), OrgInfo("Foreign Policy", (), "news_outlet"),
-    OrgInfo("The Diplomat", (), "news_outlet"), OrgInfo("The Guardian", (), "news_outlet"),
-    OrgInfo("Xinhua", ("Xinhua News Agency",), "news_outlet", "CHN"),
-    OrgInfo("Global Times", (), "news_outlet", "CHN"), OrgInfo("TASS", (), "news_outlet", "RUS"),
-    OrgInfo("RIA Novosti", (), "news_outlet", "RUS"), OrgInfo("Yonhap", ("Yonhap News Agency",), "news_outlet", "KOR"),
-    OrgInfo("Kyodo", ("Kyodo News",), "news_outlet", "JPN"), OrgInfo("KCNA", ("Korean Central News Agency",), "news_outlet", "PRK"),
-    OrgInfo("South China Morning Post", ("SCMP",), "news_outlet"),
-    OrgInfo("Korea Herald", ("The Korea Herald",), "news_outlet", "KOR"),
-    OrgInfo("Japan Times", ("The Japan Times",), "news_outlet", "JPN"),
-    OrgInfo("Anadolu Agency", ("Anadolu",), "news_outlet", "TUR"),
+    OrgInfo(row["name"], tuple(a for a in row["aliases"].split("|") if a), row["kind"] or None,
+            row["country"] or None, row["wikidata"] or None)
+    for row in read_table("organizations.csv")
 ]
 
 EVENTS: dict[str, list[str]] = {
@@ -537,15 +301,8 @@ EVENTS: dict[str, list[str]] = {
     "Munich Agreement": ["Munich Agreement"], "Helsinki Accords": ["Helsinki Accords"],
 }
 
-# Native-script and English names of languages: never a state, never a person.
-LANGUAGES: set[str] = {
-    "Türkçe", "Русский", "Français", "Deutsch", "Español", "Italiano", "Português", "Nederlands",
-    "Polski", "Українська", "Српски", "Ελληνικά", "中文", "简体中文", "繁體中文", "日本語", "한국어",
-    "العربية", "فارسی", "עברית", "हिन्दी", "Bahasa Indonesia", "Tiếng Việt", "ไทย", "Azərbaycan",
-    "Қазақша", "Oʻzbekcha", "Svenska", "Suomi", "Dansk", "Norsk", "Čeština", "Magyar", "Română",
-    "English", "Arabic", "Persian", "Farsi", "Hindi", "Urdu", "Swahili", "Mandarin", "Cantonese",
-    "Hebrew", "Kurdish", "Pashto", "Bengali", "Tamil", "Malay", "Tagalog", "Korean", "Turkic",
-}
+# Native-script and English names of languages: never a state, never a person (data/languages.csv).
+LANGUAGES: set[str] = {row["name"] for row in read_table("languages.csv") if "never_entity" in row["uses"].split("|")}
 
 # Titles that make a post in apposition ("Japanese Prime Minister Fumio Kishida").
 TITLES: list[str] = [
@@ -562,53 +319,10 @@ TITLES: list[str] = [
     "Foreign Ministry Spokesperson", "Sultan", "Emir", "Sheikh", "Prince", "Princess", "Dictator",
 ]
 
-# Well-known people (names only; QIDs come from entities_verified.csv when listed there).
+# Well-known people (data/people.csv; QIDs come from entities_verified.csv when listed there).
 KNOWN_PEOPLE: list[KnownPerson] = [
-    KnownPerson("Joe Biden", "USA", ("Biden",)), KnownPerson("Donald Trump", "USA", ("Trump",)),
-    KnownPerson("Barack Obama", "USA", ("Obama",)), KnownPerson("Kamala Harris", "USA"),
-    KnownPerson("Antony Blinken", "USA", ("Blinken",)), KnownPerson("Xi Jinping", "CHN", ("Xi",)),
-    KnownPerson("Li Qiang", "CHN"), KnownPerson("Wang Yi", "CHN"), KnownPerson("Mao Zedong", "CHN", ("Mao", "Mao Tse-tung")),
-    KnownPerson("Deng Xiaoping", "CHN", ("Deng",)), KnownPerson("Vladimir Putin", "RUS", ("Putin",)),
-    KnownPerson("Sergei Lavrov", "RUS", ("Lavrov",)), KnownPerson("Dmitry Medvedev", "RUS", ("Medvedev",)),
-    KnownPerson("Mikhail Gorbachev", "SUN", ("Gorbachev",)), KnownPerson("Joseph Stalin", "SUN", ("Stalin",)),
-    KnownPerson("Volodymyr Zelensky", "UKR", ("Zelensky", "Zelenskyy", "Volodymyr Zelenskyy")),
-    KnownPerson("Fumio Kishida", "JPN", ("Kishida",)), KnownPerson("Shinzo Abe", "JPN", ("Abe",)),
-    KnownPerson("Shigeru Ishiba", "JPN", ("Ishiba",)), KnownPerson("Yoon Suk Yeol", "KOR", ("Yoon", "Yoon Suk-yeol")),
-    KnownPerson("Moon Jae-in", "KOR", ("Moon Jae In",)), KnownPerson("Park Geun-hye", "KOR"),
-    KnownPerson("Lee Jae-myung", "KOR"), KnownPerson("Kim Jong Un", "PRK", ("Kim Jong-un",)),
-    KnownPerson("Kim Jong Il", "PRK", ("Kim Jong-il",)), KnownPerson("Kim Il Sung", "PRK", ("Kim Il-sung",)),
-    KnownPerson("Narendra Modi", "IND", ("Modi",)), KnownPerson("Recep Tayyip Erdoğan", "TUR", ("Erdoğan", "Erdogan", "Recep Tayyip Erdogan")),
-    KnownPerson("Emmanuel Macron", "FRA", ("Macron",)), KnownPerson("Olaf Scholz", "DEU", ("Scholz",)),
-    KnownPerson("Angela Merkel", "DEU", ("Merkel",)), KnownPerson("Helmut Kohl", "DEU", ("Kohl",)),
-    KnownPerson("Konrad Adenauer", "FRG", ("Adenauer",)), KnownPerson("Willy Brandt", "FRG", ("Brandt",)),
-    KnownPerson("Erich Honecker", "DDR", ("Honecker",)), KnownPerson("Josip Broz Tito", "YUG", ("Tito",)),
-    KnownPerson("Rishi Sunak", "GBR", ("Sunak",)), KnownPerson("Keir Starmer", "GBR", ("Starmer",)),
-    KnownPerson("Boris Johnson", "GBR"), KnownPerson("Ebrahim Raisi", "IRN", ("Raisi",)),
-    KnownPerson("Ali Khamenei", "IRN", ("Khamenei",)), KnownPerson("Benjamin Netanyahu", "ISR", ("Netanyahu",)),
-    KnownPerson("Mohammed bin Salman", "SAU"), KnownPerson("Anthony Albanese", "AUS", ("Albanese",)),
-    KnownPerson("Tsai Ing-wen", "TWN"), KnownPerson("Lai Ching-te", "TWN"),
-    KnownPerson("Jens Stoltenberg", "NATO", ("Stoltenberg",)), KnownPerson("Mark Rutte", "NATO", ("Rutte",)),
-    KnownPerson("António Guterres", "United Nations", ("Guterres", "Antonio Guterres")),
-    KnownPerson("Ursula von der Leyen", "European Commission"),
-    KnownPerson("Alexander Lukashenko", "BLR", ("Lukashenko",)), KnownPerson("Bashar al-Assad", "SYR", ("Assad",)),
-    KnownPerson("Ferdinand Marcos Jr.", "PHL"), KnownPerson("Lee Hsien Loong", "SGP"),
-    KnownPerson("Aleksandar Vučić", "SRB", ("Vučić", "Vucic", "Aleksandar Vucic")),
-    KnownPerson("S. Jaishankar", "IND", ("Subrahmanyam Jaishankar", "Jaishankar")),
-    KnownPerson("François Mitterrand", "FRA", ("Mitterrand",)), KnownPerson("Margaret Thatcher", "GBR", ("Thatcher",)),
-    KnownPerson("Charles de Gaulle", "FRA", ("de Gaulle",)), KnownPerson("Ronald Reagan", "USA", ("Reagan",)),
-    KnownPerson("Winston Churchill", "GBR", ("Churchill",)), KnownPerson("Nikita Khrushchev", "SUN", ("Khrushchev",)),
-    KnownPerson("Leonid Brezhnev", "SUN", ("Brezhnev",)), KnownPerson("Boris Yeltsin", "RUS", ("Yeltsin",)),
-    KnownPerson("Hakan Fidan", "TUR", ("Fidan",)), KnownPerson("Mevlüt Çavuşoğlu", "TUR", ("Çavuşoğlu", "Cavusoglu")),
-    KnownPerson("Giorgia Meloni", "ITA", ("Meloni",)), KnownPerson("Viktor Orbán", "HUN", ("Orbán", "Orban", "Viktor Orban")),
-    KnownPerson("Andrzej Duda", "POL", ("Duda",)), KnownPerson("Donald Tusk", "POL", ("Tusk",)),
-    KnownPerson("Justin Trudeau", "CAN", ("Trudeau",)), KnownPerson("Luiz Inácio Lula da Silva", "BRA", ("Lula",)),
-    KnownPerson("Prabowo Subianto", "IDN", ("Prabowo",)), KnownPerson("Joko Widodo", "IDN", ("Jokowi", "Widodo")),
-    KnownPerson("Shehbaz Sharif", "PAK", ("Sharif",)), KnownPerson("Imran Khan", "PAK"),
-    KnownPerson("Masoud Pezeshkian", "IRN", ("Pezeshkian",)), KnownPerson("Hassan Rouhani", "IRN", ("Rouhani",)),
-    KnownPerson("Abdel Fattah el-Sisi", "EGY", ("Sisi", "el-Sisi")), KnownPerson("Mohammed bin Zayed", "ARE", ("MBZ",)),
-    KnownPerson("Ilham Aliyev", "AZE", ("Aliyev",)), KnownPerson("Nikol Pashinyan", "ARM", ("Pashinyan",)),
-    KnownPerson("Kassym-Jomart Tokayev", "KAZ", ("Tokayev",)), KnownPerson("Lloyd Austin", "USA"),
-    KnownPerson("Jake Sullivan", "USA"), KnownPerson("Kim Yo Jong", "PRK", ("Kim Yo-jong",)),
+    KnownPerson(row["name"], row["state"] or None, tuple(a for a in row["aliases"].split("|") if a))
+    for row in read_table("people.csv")
 ]
 
 
@@ -869,7 +583,7 @@ def load_gazetteer() -> Gazetteer:
     # organisations (verified labels and QIDs win)
     verified_orgs = verified_by_kind.get("organization", {})
     for info in ORGS:
-        qid = verified_orgs.get(info.name)
+        qid = info.wikidata or verified_orgs.get(info.name)
         info = OrgInfo(info.name, info.aliases, info.kind, info.country, qid)
         g.orgs[info.name] = info
         for s in (info.name, *info.aliases):

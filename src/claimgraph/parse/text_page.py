@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..model import Block, BlockKind, Footnote, ParsedPage, RawComment
+from ..reference import read_table
 from ..resolve import HONORIFICS
 
 # ------------------------------------------------------------------ vocabulary
@@ -148,6 +149,36 @@ hide comments
 no comments
 no comments yet
 be the first to comment
+e-mail this to a friend
+email this to a friend
+printable version
+save articles to read later
+read in app
+redeem now
+copy link
+next
+previous
+prev
+back
+go back
+back to home
+next story
+previous story
+next page
+previous page
+older posts
+newer posts
+older
+newer
+top
+go to top
+jump to
+open menu
+close menu
+more
+see more
+view all
+show more
 """.strip().splitlines())
 
 # Short lines that start like site chrome.
@@ -209,20 +240,7 @@ TRANSLATION_RE = re.compile(
 )
 # Language names as the languages write them (and a few English names), for
 # recognising translation offers. Longest first when matching.
-LANGUAGE_ENDONYMS = (
-    "English", "Türkçe", "Русский", "Deutsch", "Français", "Español", "Italiano", "Português",
-    "Português do Brasil", "Nederlands", "Polski", "Українська", "Беларуская", "Български",
-    "Српски", "Srpski", "Hrvatski", "Bosanski", "Slovenščina", "Slovenčina", "Čeština", "Magyar",
-    "Română", "Ελληνικά", "Svenska", "Norsk", "Norsk bokmål", "Dansk", "Suomi", "Eesti",
-    "Latviešu", "Lietuvių", "Shqip", "Македонски", "ქართული", "Հայերեն", "Azərbaycan",
-    "Azərbaycan dili", "Қазақ", "Қазақша", "Qazaqsha", "Oʻzbek", "O'zbek", "Oʻzbekcha", "Ўзбек",
-    "Кыргызча", "Тоҷикӣ", "Türkmen", "Türkmençe", "Монгол", "العربية", "عربي", "فارسی",
-    "اردو", "עברית", "हिन्दी", "বাংলা", "ไทย", "Tiếng Việt", "Bahasa Indonesia",
-    "Bahasa Melayu", "Filipino", "Tagalog", "中文", "简体中文", "繁體中文", "日本語", "한국어",
-    "Kiswahili", "Afrikaans", "Català", "Euskara", "Galego", "Gaeilge", "Cymraeg", "Íslenska",
-    "Arabic", "Turkish", "Russian", "German", "French", "Spanish", "Italian", "Portuguese",
-    "Chinese", "Japanese", "Korean", "Persian", "Farsi", "Urdu", "Hindi", "Ukrainian", "Polish",
-)
+LANGUAGE_ENDONYMS = tuple(row["name"] for row in read_table("languages.csv") if "offer" in row["uses"].split("|"))
 _LANGUAGES_LONGEST_FIRST = sorted(LANGUAGE_ENDONYMS, key=len, reverse=True)
 
 # Capitalised function words that never belong to a person's name.
@@ -253,13 +271,15 @@ BIO_CUE_RE = re.compile(
     r"\b(?:fellow|professor|lecturer|researcher|research assistant|specialist|analyst|editor|"
     r"columnist|correspondent|journalist|director|scholar|expert|adviser|advisor|author of|"
     r"graduated|ph\.?d|doctorate|master'?s|bachelor'?s|degree|universit\w*|institute|think[- ]tank|"
-    r"served as|areas? of (?:specialization|specialisation|expertise)|contributing)\b",
+    r"served as|areas? of (?:specialization|specialisation|expertise)|contributing|reporter|author|"
+    r"based in|writes (?:about|on|for)|covers|focuses on|works on|centre|center|program(?:me)?)\b",
     re.IGNORECASE,
 )
 # Sentences that continue a bio without repeating the full name.
 BIO_CONTINUATION_RE = re.compile(r"^(?:he|she|they|his|her|their|(?:dr|prof|mr|mrs|ms)\.?\s+\w+)\b", re.IGNORECASE)
 
-BYLINE_RE = re.compile(r"^(?:by|written by|words by|authors?:)\s+(?P<names>.+)$", re.IGNORECASE)
+BYLINE_RE = re.compile(r"^(?:by|written by|words by|text by|story by|(?:research and )?analysis by|research by|reporting by|"
+                       r"authors?:)\s+(?P<names>.+)$", re.IGNORECASE)
 BYLINE_CUT_RE = re.compile(r"\s*(?:\||•|·|—|–|\s-\s|\bon\s+\w+\s+\d|\bpublished\b|\bupdated\b).*$", re.IGNORECASE)
 NAME_LIST_SPLIT_RE = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*)")
 
@@ -283,6 +303,22 @@ CAPTION_LABEL_RE = re.compile(r"^(?:photo|image|picture|pictured|caption|photogr
                               re.IGNORECASE)
 CAPTION_CREDIT_RE = re.compile(r"\s*(?:[(\[]\s*)?\b(?:photo|image|picture)?\s*(?:credit|courtesy|source)s?\s*:.*$|\s*[(\[]\s*(?:photo|image)\s*:[^)\]]*[)\]]\s*$",
                                re.IGNORECASE)
+# Photo credits inside a paragraph or a caption: "(Photo: Jane Doe / UN Photo)", "(AP Photo/Jane Doe)",
+# "… in 2026. REUTERS / Jane Doe", "(Jane Doe/Getty Images)". They name photographers, not the story's people.
+PHOTO_CREDIT_RES = (
+    re.compile(r"\s*[(\[]\s*(?:[A-Z]{2,}\s+)?(?:photo(?:graph)?s?|image|picture|pic|credit|video|file photo)\b[^)\]]{0,160}[)\]]",
+               re.IGNORECASE),
+    re.compile(r"\s*[(\[][^()\[\]]{2,60}/\s*(?:getty images|afp|ap|reuters|epa|anadolu(?: agency)?|[A-Z]{2,12})[^()\[\]]{0,40}[)\]]\s*$"),
+    re.compile(r"(?<=[.!?])\s+(?:[A-Z]{2,}(?:\s+[A-Z]{2,})?|Getty Images)\s*/\s*[^./]{2,60}$"),
+)
+
+
+def strip_photo_credits(text: str) -> str:
+    for pattern in PHOTO_CREDIT_RES:
+        text = pattern.sub("", text)
+    return text.strip()
+
+
 # An author box label on the same line as the bio ("About the author: Jane Doe is …").
 AUTHOR_INLINE_RE = re.compile(r"^(?:about the authors?|author bio(?:graphy)?|about the contributors?|the authors?|"
                               r"author'?s? note|note on the authors?)\s*:\s*(?P<rest>\S.+)$", re.IGNORECASE)
@@ -324,8 +360,9 @@ DATE_PATTERNS = [
     re.compile(rf"{_WEEKDAY}{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
     re.compile(rf"{_WEEKDAY}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.IGNORECASE),
-    # Dotted dates are day-first (European usage).
+    # Dotted dates are day-first (European usage); a two-digit year is this century's.
     re.compile(rf"(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
+    re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y2>\d{2})(?!\d)"),
     # Slashed dates are month-first (US usage) unless the first number cannot be a month.
     re.compile(rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}", re.IGNORECASE),
 ]
@@ -334,7 +371,7 @@ _TIME_FIRST_RE = re.compile(r"^(?P<h>\d{1,2})[:.](?P<mi>\d{2})\s*(?P<ampm>[ap]\.
 
 def _build_datetime(gd: dict[str, str | None]) -> tuple[datetime, bool] | None:
     try:
-        year = int(gd["y"])
+        year = int(gd["y"]) if gd.get("y") else 2000 + int(gd["y2"])
         if gd.get("mon"):
             month = MONTHS[gd["mon"].lower().rstrip(".")[:4] if gd["mon"].lower().startswith("sept") else gd["mon"].lower()[:3]]
             day = int(gd["d"])
@@ -567,6 +604,45 @@ def bio_subject(text: str) -> str | None:
     return name if BIO_VERB_RE.match(rest) else None
 
 
+_SHARED_BIO_VERB_RE = re.compile(r"^\s*,?\s*(?:are|were|both|have|co-?(?:direct|lead|found|author)\w*|jointly)\b")
+
+
+def bio_subjects(text: str) -> list[str]:
+    """Everyone a bio paragraph is about: 'Jane Doe and John Roe are fellows at …' -> both;
+    'Jane Doe is a fellow … John Roe is the director …' -> both; [] if it is no bio."""
+    return [name for subjects, _ in bio_parts(text) for name in subjects if name] if bio_parts(text) else []
+
+
+def bio_parts(text: str) -> list[tuple[list[str], str]]:
+    """A bio paragraph split by whom each sentence is about: [(subjects, text)], in order.
+
+    A sentence that opens with a new person's name and a bio verb starts that
+    person's part; other sentences continue the part before them."""
+    parts: list[tuple[list[str], str]] = []
+    for sentence in split_sentences(text):
+        subjects = _sentence_subjects(sentence)
+        if subjects:
+            parts.append((subjects, sentence))
+        elif parts:
+            parts[-1] = (parts[-1][0], parts[-1][1] + " " + sentence)
+        else:
+            return []  # a bio opens with its subject
+    return parts
+
+
+def _sentence_subjects(sentence: str) -> list[str]:
+    single = bio_subject(sentence)
+    found = leading_person_name(sentence)
+    if found:
+        rest = sentence[found[1]:]
+        m = re.match(r"^\s*(?:and|&)\s+", rest)
+        if m:
+            second = leading_person_name(rest[m.end():])
+            if second and _SHARED_BIO_VERB_RE.match(rest[m.end() + second[1]:]):
+                return [found[0], second[0]]
+    return [single] if single else []
+
+
 def name_signature(name: str) -> str:
     """Compare names without honorifics, case or punctuation: 'Dr. Cenk TAMER' -> 'cenk tamer'."""
     _, rest = split_honorific(normalise_space(name))
@@ -584,21 +660,95 @@ def same_person(a: str, b: str) -> bool:
 
 
 def parse_byline(line: str) -> list[str]:
-    """'By Jane DOE and John Smith | March 3, 2023' -> ['Jane DOE', 'John Smith']; [] if not a byline."""
-    m = BYLINE_RE.match(normalise_space(line))
+    """'By Jane DOE and John Smith | March 3, 2023' -> ['Jane DOE', 'John Smith']; [] if not a byline.
+
+    The names go through `parse/bylines.py` (agency credits, boards and job titles dropped)."""
+    from .bylines import byline_names
+
+    line = GLUED_BY_RE.sub("By ", normalise_space(line))
+    m = BYLINE_RE.match(line)
     if not m:
         return []
-    names = BYLINE_CUT_RE.sub("", m.group("names")).strip(" ,.")
-    out = []
-    for part in NAME_LIST_SPLIT_RE.split(names):
-        part = part.strip(" ,.")
-        if looks_like_person_name(part):
-            out.append(part)
-        elif part and out:
-            break  # "By Jane Doe, Senior Fellow": the rest is a role
-        elif part:
-            return []
-    return out
+    return byline_names(line)
+
+
+# "ByMalcolm Harris": a browser dump loses the space between "By" and a linked name.
+GLUED_BY_RE = re.compile(r"^By(?=[A-Z][a-z])")
+
+
+def byline_roles_of(line: str) -> list[tuple[str, str]]:
+    """(name, role as printed) for the people a byline gives a role: 'By Jane Doe, Senior Fellow
+    at the Example Institute' -> [('Jane Doe', 'Senior Fellow at the Example Institute')]."""
+    from .bylines import byline_details
+
+    return [(name, role) for name, role in byline_details(GLUED_BY_RE.sub("By ", line)) if role]
+
+
+_ROLE_OR_OUTLET_RE = re.compile(
+    r"\b(?:writer|reporter|correspondent|editor|columnist|contributor|fellow|professor|director|analyst|researcher|"
+    r"news|press|times|post|journal|review|agency|institute|university|centre|center|staff)\b", re.IGNORECASE)
+
+
+def mark_header_bylines(units: list["Unit"], title_index: int | None, anchor: int | None) -> None:
+    """Bylines a page prints between its title and its text without the usual shape:
+    'By' on a line of its own with the names on the next; 'By Jane Doe: The minister said …'
+    leading the first paragraph; 'Jane Doe · The Daily Planet · Posted …' or 'Jane Doe, AP
+    National Security Writer' (a name, then an outlet, a role or a date)."""
+    from .bylines import byline_names
+
+    if title_index is None:
+        return
+    end = min(len(units), (anchor if anchor is not None else title_index) + 4)
+    for i in range(title_index + 1, end):
+        u = units[i]
+        if u.kind not in ("paragraph", "heading", "bio"):
+            continue
+        text = u.text
+        if re.fullmatch(r"by\s*:?", text, re.IGNORECASE):
+            j = next((k for k in range(i + 1, min(len(units), i + 4))
+                      if units[k].kind != "boilerplate" and units[k].text.strip("-–— ")), None)
+            names = byline_names("By " + units[j].text) if j is not None else []
+            if names and looks_like_person_name(normalise_space(units[j].text)):
+                units[j].kind, units[j].data["names"], units[j].data["orig"] = "byline", names, "byline"
+                u.kind, u.data["drop"] = "used", True
+            continue
+        m = re.match(r"^by\s+(?P<names>[^:—–]{3,60}?)\s*[:—–]\s+(?P<rest>\S.{40,})$", text, re.IGNORECASE)
+        if m and (names := byline_names("By " + m.group("names"))):
+            u.text, u.data["lead_names"] = m.group("rest"), names
+            continue
+        parts = [p for p in re.split(r"\s+[·|•]\s+|,\s+", text) if p]
+        if 2 <= len(parts) and word_count(text) <= 20 and looks_like_person_name(parts[0]):
+            rest = [p for p in parts[1:] if not find_date(p) and not re.match(r"(?:posted|published|updated)\b", p, re.I)]
+            outlet = rest and (_ROLE_OR_OUTLET_RE.search(rest[0]) or MASTHEAD_HEAD_RE.search(rest[0])
+                               or (len(parts) >= 3 and _looks_like_site_name(rest[0])))
+            if outlet or (not rest and find_date(text)):
+                u.kind, u.data["orig"] = "byline", "byline"
+                u.data["names"] = byline_names(parts[0])
+                u.data["roles"] = [(u.data["names"][0], rest[0])] if rest and u.data["names"] else []
+                if find_date(text):
+                    u.data["date"] = find_date(text)
+
+
+def split_name_and_date(line: str) -> tuple[list[str], date] | None:
+    """A byline glued to its date: 'Jane Doe MAR 3, 2024', 'By Jane Doe | 14 February 2024',
+    'Jane Doe and John Roe — March 3, 2024' -> (names, date); None otherwise."""
+    from .bylines import byline_names
+
+    text = normalise_space(line)
+    words = text.split()
+    for k in range(2, min(len(words), 9)):
+        head, tail = " ".join(words[:-k]), " ".join(words[-k:])
+        found = match_datetime(tail.lstrip("|•·—–-, "))
+        if not found:
+            continue
+        head = head.rstrip(" |•·—–-,")
+        names = byline_names(head)
+        plain = BYLINE_RE.match(head) or all(looks_like_person_name(n) for n in NAME_LIST_SPLIT_RE.split(
+            split_honorific(head)[1]) if n)
+        if names and plain:
+            return names, found[0].date()
+        return None
+    return None
 
 
 def parse_translation_offer(line: str) -> list[str] | None:
@@ -649,10 +799,19 @@ def _should_join(previous: str, line: str) -> bool:
     return len(previous) >= 40 and line[:1].islower()
 
 
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """True for a text wrapped at a fixed width (every line short, many near the width); False for
+    a browser's text dump, where each line is one block of the page, however long."""
+    lengths = [len(line.strip()) for line in lines if line.strip() and not re.search(r"https?://", line)]
+    return bool(lengths) and max(lengths) <= 110 and sum(1 for n in lengths if n >= 55) >= 3
+
+
 def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
     group, previous_blank = 0, True
-    for raw in text.split("\n"):
+    lines = text.split("\n")
+    wrapped = is_hard_wrapped(lines)
+    for raw in lines:
         if not raw.strip():
             if not previous_blank:
                 group += 1
@@ -661,7 +820,9 @@ def split_units(text: str) -> list[Unit]:
         expanded = raw.replace("\t", "    ")
         indent = len(expanded) - len(expanded.lstrip())
         clean = normalise_space(raw)
-        if not previous_blank and units and _should_join(units[-1].text, clean):
+        if not previous_blank and units and re.fullmatch(r"[A-Z]", units[-1].text) and clean[:1].islower():
+            units[-1].text += clean  # a drop capital printed on its own line ("H" + "ong Kong is …")
+        elif not previous_blank and units and wrapped and _should_join(units[-1].text, clean):
             units[-1].text += " " + clean
         else:
             units.append(Unit(clean, group, indent))
@@ -710,8 +871,13 @@ def classify_units(units: list[Unit]) -> None:
         key = boilerplate_key(u.text)
         langs = parse_translation_offer(u.text)
         cap = CAPTION_LABEL_RE.match(u.text)
-        if cap and word_count(CAPTION_CREDIT_RE.sub("", cap.group("text"))) >= 3:
-            u.kind, u.data["caption"] = "caption", CAPTION_CREDIT_RE.sub("", cap.group("text")).strip()
+        caption_text = strip_photo_credits(CAPTION_CREDIT_RE.sub("", cap.group("text"))) if cap else ""
+        if cap and word_count(caption_text) >= 3 and not (
+                cap.group(0).lower().startswith(("photo", "image", "picture")) and word_count(caption_text) <= 6
+                and "," in caption_text):  # "Photo: Jane Doe, AP" is a credit, not a caption
+            u.kind, u.data["caption"] = "caption", caption_text
+        elif cap and word_count(caption_text) <= 6 and "," in caption_text:
+            u.kind = "boilerplate"
         elif langs:
             u.kind, u.data["languages"] = "translation", langs
         elif COMMENTS_HEADING_RE.match(u.text) and word_count(u.text) <= 12:
@@ -735,12 +901,18 @@ def classify_units(units: list[Unit]) -> None:
             u.kind = "date"
         elif parse_byline(u.text):
             u.kind, u.data["names"] = "byline", parse_byline(u.text)
+            u.data["roles"] = byline_roles_of(u.text)
+            dated = find_date_span(u.text)
+            if dated:
+                u.data["date"] = dated[0]
+        elif word_count(u.text) <= 16 and (glued := split_name_and_date(u.text)):
+            u.kind, u.data["names"], u.data["date"] = "byline", glued[0], glued[1]
         elif i > 0 and units[i - 1].text.casefold() == u.text.casefold() and units[i - 1].kind != "repeat":
             u.kind = "repeat"
             units[i - 1].data["repeated"] = True
-        elif bio_subject(u.text):
+        elif bio_subject(u.text) or bio_subjects(u.text):
             # A candidate only: accepted or turned back into a paragraph in context.
-            u.kind, u.data["subject"] = "bio", bio_subject(u.text)
+            u.kind, u.data["subject"] = "bio", bio_subject(u.text) or bio_subjects(u.text)[0]
             u.data["cue"] = bool(BIO_CUE_RE.search(u.text))
         elif looks_like_heading(u.text):
             u.kind = "heading"
@@ -763,6 +935,8 @@ def split_comments(units: list[Unit], first_content: int) -> tuple[list[RawComme
 
     def close() -> None:
         nonlocal current
+        if current is not None and not current["paras"]:
+            current = None  # an author and a date with nothing said: no comment
         if current is not None:
             number = current["number"] if current["number"] is not None else len(comments) + 1
             comments.append(RawComment(number, current["author"], current["posted"], "\n\n".join(current["paras"])))
@@ -918,6 +1092,153 @@ def _continues_bio(bio: Unit, paragraph: Unit) -> bool:
     return bool(BIO_CONTINUATION_RE.match(paragraph.text) and BIO_CUE_RE.search(paragraph.text))
 
 
+# Kinds of unit that never hold the title.
+NOT_TITLE_KINDS = frozenset({"boilerplate", "byline", "date", "caption", "comments_label", "comment_form", "related",
+                             "translation", "author_label", "notes_label", "footnote", "breadcrumb", "used"})
+TITLE_WINDOW = 15  # how many non-boilerplate units above the article's first paragraph the title may sit
+
+
+ARTICLE_END_RUN = 6  # this many short lines in a row end the article's text
+
+
+def article_end(units: list[Unit], anchor: int | None) -> int:
+    """Where the article's text ends on a page dumped from a browser. Runs of six or more short
+    lines (fewer than eight words each: menus, galleries, lists of other pieces and their
+    authors, share buttons, footers) cut the page after the article's first paragraph into
+    stretches; the article runs to the end of the stretch with the most words of text.
+    Notes, bios and comments are found apart and break no run."""
+    if anchor is None:
+        return len(units)
+    stretches: list[tuple[int, int]] = []  # (words of text, end index)
+    words, run, run_start = 0, 0, None
+    for i in range(anchor, len(units)):
+        u = units[i]
+        if u.kind in ("used", "footnote", "bio", "bio_part", "notes_label", "author_label") or u.data.get("orig") == "footnote":
+            run, run_start = 0, None
+            continue
+        n = word_count(u.text)
+        if n < 8:
+            run_start = i if run == 0 else run_start
+            run += 1
+            if run == ARTICLE_END_RUN:
+                stretches.append((words, run_start))
+                words = 0
+        else:
+            run, run_start = 0, None
+            words += n
+    stretches.append((words, len(units)))
+    return max(stretches, key=lambda we: we[0])[1]
+
+
+def body_anchor(units: list[Unit]) -> int | None:
+    """Where the article's text begins: the first paragraph of 30 words or more (else 15)."""
+    for least in (30, 15):
+        for i, u in enumerate(units):
+            if u.kind in ("paragraph", "bio") and word_count(u.text) >= least and not is_boilerplate(u.text):
+                return i
+    return None
+
+
+def _capitalised_share(text: str) -> float:
+    content = [w for w in text.split() if w[0].isalpha() and w.lower().strip("'’\"“”") not in NAME_STOPWORDS]
+    return sum(1 for w in content if w[0].isupper()) / len(content) if content else 0.0
+
+
+def _title_like(u: Unit) -> bool:
+    """A line that can be a headline: 3-30 words, no closing full stop, no date, not a name."""
+    text = u.text
+    words = word_count(text)
+    if u.kind in NOT_TITLE_KINDS or u.data.get("drop") or not 3 <= words <= 30:
+        return False
+    if text[-1] in ":;,|" or (text[-1] == "." and not _is_abbreviation_before(text, len(text) - 1)) \
+            or not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“‘'"):
+        return False
+    if re.search(r"https?://|www\.|@", text) or find_date(text):
+        return False
+    if looks_like_person_name(text) and words <= 4 and not re.search(r"['’]s\b", text):
+        return False  # a name line of a byline box
+    head = re.split(r",|\s[·|•]\s", text, maxsplit=1)[0]
+    if head != text and looks_like_person_name(head):
+        return False  # "Jane Doe, AP National Security Writer", "Jane Doe · The Planet"
+    if sentence_count(text) > 1 and not looks_like_heading(text, max_words=30):
+        return False  # two sentences in sentence case: a standfirst, not a title
+    first = text.split()[0].lower().strip(":")
+    return first not in {"by", "published", "posted", "updated", "written", "photo", "image", "credit", "source"}
+
+
+_TITLE_JOIN_RE = r"\s*(?:\||-|–|—|::|/|›|»|>)\s*"
+
+
+def _repeated(units: list[Unit], i: int) -> bool:
+    """The line is printed again elsewhere on the page: as it is, as 'Title | Site', or at the
+    end of a breadcrumb ('Home/Politics/Title')."""
+    key = normalise_space(units[i].text).casefold()
+    pattern = re.compile(rf"^(?:{re.escape(key)}(?:{_TITLE_JOIN_RE}.{{0,60}})?|.{{0,80}}{_TITLE_JOIN_RE}{re.escape(key)})$")
+    return any(j != i and pattern.match(u.text.casefold()) for j, u in enumerate(units))
+
+
+def title_window(units: list[Unit]) -> list[int]:
+    """Indexes of the units above the article's first paragraph where its title may sit, nearest first."""
+    anchor = body_anchor(units)
+    window: list[int] = []
+    if anchor is None:
+        return window
+    for i in range(anchor - 1, -1, -1):
+        if units[i].kind == "boilerplate":
+            continue
+        if len(window) >= TITLE_WINDOW:
+            break
+        window.append(i)
+    return window
+
+
+TITLE_AFTER_ANCHOR = 10  # a promotion or a menu blurb may be the first long paragraph, above the title
+
+
+def _dated_or_signed_near(units: list[Unit], i: int) -> bool:
+    """A byline or a date line right under the line (or just above it): the article's header."""
+    for k in list(range(i + 1, min(len(units), i + 3))) + [i - 1]:
+        if k < 0:
+            continue
+        u = units[k]
+        if u.kind in ("byline", "date") or u.data.get("orig") in ("byline", "date") or re.fullmatch(r"by\s*:?", u.text, re.I) \
+                or (word_count(u.text) <= 8 and find_date(u.text)) or BYLINE_RE.match(u.text):
+            return True
+    return False
+
+
+def find_title_above_body(units: list[Unit]) -> int | None:
+    """The headline of a page dumped from a browser, where menus and widgets come first. Among
+    the title-like lines from fifteen lines above the first long paragraph to ten below it:
+    +3 for a byline or a date right under it (the article's header), -2 for a line in capitals
+    (a button or a label), +2 for one of 4+ words
+    printed again elsewhere on the page, +1 for 4-20 words (-1 past 20, -1 under 4), +1 for
+    Title Case (a standfirst is in sentence case), +1 for the nearest above the paragraph;
+    ties go to the one nearer the paragraph. Menus are often printed twice, so a short
+    repeated line earns nothing."""
+    anchor = body_anchor(units)
+    if anchor is None:
+        return None
+    window = title_window(units) + [i for i in range(anchor + 1, min(len(units), anchor + 1 + TITLE_AFTER_ANCHOR))
+                                    if units[i].kind != "boilerplate"]
+    best: tuple[int, int, int] | None = None
+    nearest = True
+    for i in window:
+        u = units[i]
+        if not _title_like(u):
+            continue
+        words = word_count(u.text)
+        title_case = words >= 4 and looks_like_heading(u.text, max_words=30) and _capitalised_share(u.text) >= 0.6
+        shouting = words >= 3 and u.text.upper() == u.text
+        score = 3 * _dated_or_signed_near(units, i) + 2 * (words >= 4 and _repeated(units, i)) \
+            + (4 <= words <= 20) - (words > 20) - (words < 4) + (nearest and i < anchor) + title_case - 2 * shouting
+        if i < anchor:
+            nearest = False
+        if best is None or (score, -abs(anchor - i)) > best[:2]:
+            best = (score, -abs(anchor - i), i)
+    return best[2] if best else None
+
+
 def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
     """(index, title, section, consumed).
 
@@ -948,7 +1269,7 @@ def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
                 break  # a title printed twice ends the run
             continue
         if not run and u.kind in ("paragraph", "bio"):
-            return i, split_sentences(u.text)[0], section, False
+            return None, "", section, False  # no title line: the page has no headline (none is invented)
         if u.kind in ("date", "byline") and run and all(word_count(units[k].text) <= 4 for k in run):
             continue  # "Published on …" between the site's name and the title
         if run or u.kind not in ("author_label", "notes_label", "comments_label", "date", "byline"):
@@ -961,6 +1282,245 @@ def find_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
         section = units[run[title_pos - 1]].text
     # Heading-like lines after the title but before any text are kept as body headings.
     return title_index, units[title_index].text, section, True
+
+
+# ------------------------------------------------------------ date and publisher
+
+# Words that end the name of a site, a publication or an institution ("… Review", "… Institute").
+MASTHEAD_HEAD_RE = re.compile(
+    r"\b(?:review|times|post|news|journal|herald|tribune|gazette|magazine|monitor|daily|weekly|quarterly|observer|"
+    r"guardian|telegraph|chronicle|express|standard|mail|economist|spectator|dispatch|statesman|diplomat|insider|"
+    r"interpreter|report|reports|digest|bulletin|letter|newsletter|press|media|institute|institution|centre|center|"
+    r"council|foundation|forum|endowment|initiative|network|society|association|university|college|school|"
+    r"commission|studies|affairs|policy|strategies|research|group|project|agency|office|ministry|union)\b",
+    re.IGNORECASE,
+)
+# Section and column labels that sit where a masthead might ("Opinion", "World | Europe").
+SECTION_WORDS = frozenset("""
+opinion opinions analysis commentary commentaries essay essays news world politics europe asia africa americas
+middle east economy security defence defense feature features column columns blog blogs report reports research
+publications articles insights perspectives briefs brief podcast video interview interviews review reviews
+""".split())
+COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)?\s*[,.]?\s*"
+                          r"(?:by\s+)?(?P<holder>[^|•·]+?)\s*(?:[.,;|]\s*(?:all rights reserved.*)?)?$", re.IGNORECASE)
+_TITLE_SUFFIX_RE = re.compile(r"^(?P<head>.+?)\s+(?P<sep>\||-|–|—|::|•)\s+(?P<tail>[^|–—:•]{2,80})$")
+
+
+def _looks_like_site_name(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 7 or not looks_like_heading(text, max_words=7) or text[-1] in ".?!":
+        return False
+    if re.search(r"\d{1,2}:\d{2}", text) or any(w.lower().strip("|/&,.:") in NAV_WORDS for w in words):
+        return False
+    if all(w.lower().strip("|/&,") in SECTION_WORDS or not w.strip("|/&,") for w in words):
+        return False
+    return not looks_like_person_name(text) or bool(MASTHEAD_HEAD_RE.search(text))
+
+
+def split_title_suffix(title: str, page_text: str) -> tuple[str, str | None]:
+    """'Headline | Site' -> ('Headline', 'Site'); 'Headline - Site' only when the site's name is
+    also elsewhere on the page or reads like a publication's name ("… Review")."""
+    m = _TITLE_SUFFIX_RE.match(title)
+    if not m or not _looks_like_site_name(m.group("tail")) or word_count(m.group("head")) < 2:
+        return title, None
+    tail = m.group("tail").strip()
+    elsewhere = page_text.count(tail) > 1 or page_text.casefold().count(tail.casefold()) > 1
+    if m.group("sep") == "|" or elsewhere or MASTHEAD_HEAD_RE.search(tail):
+        return m.group("head").strip(), tail
+    return title, None
+
+
+def copyright_holder(text: str) -> str | None:
+    """'© 2024 The Daily Meridian. All rights reserved.' -> 'The Daily Meridian'."""
+    m = COPYRIGHT_RE.match(normalise_space(text))
+    if not m:
+        return None
+    holder = re.sub(r"\s*all rights reserved.*$", "", m.group("holder"), flags=re.IGNORECASE).strip(" .,;")
+    return holder if holder and word_count(holder) <= 8 and holder[0].isupper() else None
+
+
+# Where a page names its own site.
+_MARK = r"(?:©|\(c\)|copyright\b)"
+_YEARS = r"(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?)"
+COPYRIGHT_ANY_RE = re.compile(rf"{_MARK}\s*(?:{_MARK}\s*)?{_YEARS}?\s*[,.]?\s*(?:by\s+)?(?P<holder>\S.*)$", re.IGNORECASE)
+HOLDER_BEFORE_MARK_RE = re.compile(rf"^(?P<holder>[^©]{{2,60}}?)\s*{_MARK}\s*(?:{_YEARS}\s*)?(?:all rights reserved)?\W*$",
+                                   re.IGNORECASE)
+ALL_RIGHTS_RE = re.compile(r"^all rights (?:reserved\s*)?(?:by\s+)?(?P<holder>\w.{1,60}?)\.(?:\s|$)", re.IGNORECASE)
+# Words of page furniture that no site's name is made of.
+NAV_WORDS = frozenset("""
+navigation menu close back search share sign login log subscribe subscription newsletter newsletters reply comment comments
+read more next previous home skip content toggle follow like print email contact cookie cookies privacy terms
+advertisement advertise sponsored latest trending popular related tags topics sections today yesterday
+""".split())
+PROPERTY_OF_RE = re.compile(r"\bcopyrighted property of (?P<holder>[A-Z][^.,;]{1,60})", re.IGNORECASE)
+PUBLICATION_OF_RE = re.compile(r"^(?P<site>[A-Z][^.,;]{1,60}?) is (?:a|an) (?:publication|project|website|journal|magazine) of\b")
+SELF_REFERENCE_RE = re.compile(r"^(?:about|subscribe to|support|advertise with|advertise in|contact)\s+(?P<site>[A-Z].{1,60})$",
+                               re.IGNORECASE)
+LEGAL_SUFFIX_RE = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|gmbh|plc|s\.a|co)\.?)+$|\s+or its affiliated companies.*$",
+                             re.IGNORECASE)
+DOMAIN_RE = re.compile(r"\b(?:[\w-]+\.)*(?P<label>[\w-]{3,})\.(?:com|org|net|info|co\.uk|co|news|az|int|edu|eu)\b", re.IGNORECASE)
+PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "title-suffix": 2, "copyright": 1,
+                     "site-line": 1, "masthead": 1}
+
+
+def _site_key(name: str) -> str:
+    """'The Daily Planet', 'DailyPlanet.com' -> 'dailyplanet': a site's name and its address meet."""
+    name = name.strip()
+    if " " not in name:
+        name = re.sub(r"\.(?:com|org|net|info|co\.uk|co|news|int|edu|eu)$", "", name, flags=re.IGNORECASE)
+    return re.sub(r"[\W_]+", "", re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).casefold())
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).split() if w[:1].isalpha()).casefold()
+
+
+def _holder(text: str) -> str | None:
+    """A copyright holder's name: cut at ' / ', ' | ', a sentence end, 'All rights'; legal suffixes dropped."""
+    text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
+    text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
+    if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE):
+        return None
+    return text
+
+
+def page_domains(page_text: str) -> set[str]:
+    """Site names as the page's web and mail addresses spell them ('news@dailyplanet.com' -> 'dailyplanet')."""
+    return {m.group("label").casefold().replace("-", "") for m in DOMAIN_RE.finditer(page_text)}
+
+
+def publisher_candidates(units: list["Unit"], title_index: int | None, suffix: str | None,
+                         labels: set[str] | None = None) -> list[tuple[str, str]]:
+    """(source, name) for every place the page names its own site."""
+    labels = labels if labels is not None else page_domains("\n".join(u.text for u in units))
+    found: list[tuple[str, str]] = []
+    if suffix:
+        found.append(("title-suffix", suffix))
+    lines = [u.text for u in units]
+    counts: dict[str, int] = {}
+    for text in lines:
+        counts[text] = counts.get(text, 0) + 1
+    for i, text in enumerate(lines):
+        holders: list[str] = []
+        for pattern in (COPYRIGHT_ANY_RE, HOLDER_BEFORE_MARK_RE, ALL_RIGHTS_RE, PROPERTY_OF_RE):
+            m = pattern.search(text) if pattern is not HOLDER_BEFORE_MARK_RE else pattern.match(text)
+            if m and (holder := _holder(m.group("holder"))) and holder not in holders:
+                holders.append(holder)
+        found.extend(("copyright", h) for h in holders)
+        m = PUBLICATION_OF_RE.match(text)
+        if m:
+            found.append(("publication-of", m.group("site").strip()))
+        m = SELF_REFERENCE_RE.match(text)
+        site = m.group("site").strip(" ?!") if m else ""
+        if m and word_count(text) <= 7 and _looks_like_site_name(site) and (
+                word_count(site) >= 2 or _site_key(site) in labels or site.isupper()):
+            found.append(("self-reference", m.group("site").strip(" ?!")))
+        parts = [p.strip() for p in re.split(r"\s+[·|•]\s+", text)]
+        if len(parts) >= 3 and looks_like_person_name(parts[0]):  # "Jane Doe · The Daily Planet · Posted: …"
+            found.extend(("byline", p) for p in parts[1:2] if _looks_like_site_name(p) and not find_date(p))
+        if title_index and i < title_index and word_count(text) <= 5 and _site_key(text) in labels \
+                and not is_boilerplate(text):
+            found.append(("site-line", text))  # above the title, a line that is the name the site's address spells
+    if title_index:  # the site's name printed first on the page, above the title
+        top = [u for u in units[:title_index] if u.data.get("orig") not in
+               ("boilerplate", "breadcrumb", "translation", "date", "byline")][:3]
+        for u in top:
+            content = [w for w in u.text.lower().split() if w not in SECTION_WORDS and w not in {"breaking", "room", "the"}]
+            if _looks_like_site_name(u.text) and MASTHEAD_HEAD_RE.search(u.text) and word_count(u.text) >= 2 and content:
+                found.append(("masthead", u.text))
+                break
+    return found
+
+
+def decide_page_publisher(units: list["Unit"], page_text: str, title_index: int | None, suffix: str | None) -> str | None:
+    """The site the page names itself by, decided by pooled evidence: a "publication of" line
+    (3), "About/Support/Subscribe to X" lines and an outlet in a byline (2 each), a title
+    suffix (2), copyright lines, lines that are the name the page's own address spells, and a
+    masthead (1 each); a name the page's own web or mail address spells (+2), a known outlet or
+    institution (+1) and a name of several words (+0.5) weigh more. An acronym pools with the
+    name it abbreviates; the fullest spelling is shown."""
+    from ..extract.gazetteer import load_gazetteer
+
+    labels = page_domains(page_text)
+    candidates = publisher_candidates(units, title_index, suffix, labels)
+    if not candidates:
+        return None
+    gazetteer = load_gazetteer()
+    pools: dict[str, list[tuple[int, str]]] = {}
+    sources: dict[str, set[str]] = {}
+    for source, name in candidates:
+        key = _site_key(name)
+        if key:
+            pools.setdefault(key, []).append((PUBLISHER_WEIGHTS[source], name))
+            sources.setdefault(key, set()).add(source)
+    # An acronym ("DM") is the site whose name it abbreviates ("Daily Maverick") when that is a candidate too.
+    for key in [k for k in pools if len(k) <= 5]:
+        spelled = pools[key][0][1]
+        if spelled.isupper() and " " not in spelled:
+            full = next((k for k in pools if k != key and _initials(max(pools[k])[1]) == key), None)
+            if full:
+                pools[full].extend(pools.pop(key))
+                sources[full] |= sources.pop(key)
+    # "© 2024 Jane Doe" with nothing else naming Jane Doe as the site: a person, not the publisher.
+    for key in list(pools):
+        name = max(pools[key])[1]
+        if sources[key] == {"copyright"} and looks_like_person_name(name) and not MASTHEAD_HEAD_RE.search(name) \
+                and key not in labels and gazetteer.org_by_surface(name) is None:
+            del pools[key]
+    if not pools:
+        return None
+
+    def display(key: str) -> str:
+        """The fullest spelling: with spaces, then mixed case, then the weightiest source."""
+        return sorted(pools[key], key=lambda wn: (" " not in wn[1], wn[1].isupper(), -wn[0]))[0][1]
+
+    def score(key: str) -> float:
+        name = display(key)
+        known = gazetteer.org_by_surface(name) or gazetteer.org_by_surface(re.sub(r"^the\s+", "", name, flags=re.I))
+        return sum(w for w, _ in pools[key]) + 2 * (key in labels) + (known is not None) + 0.5 * (" " in name)
+
+    return display(max(pools, key=score))
+
+
+DATE_CUE_RE = re.compile(r"\b(?:published|posted|updated|modified|date)\b|[·|•]", re.IGNORECASE)
+UPDATED_RE = re.compile(r"\b(?:last\s+)?(?:updated|modified)\b", re.IGNORECASE)
+PUBLISHED_RE = re.compile(r"\b(?:published|posted)\b", re.IGNORECASE)
+
+
+def page_date(units: list["Unit"], title_index: int | None, anchor: int | None) -> date | None:
+    """The publication date the page shows around its title: a date line or a dated byline from
+    a few lines above the title to a few lines into the text. A 'Published'/'Posted' date beats
+    a bare one, which beats an 'Updated'/'Modified' one; then the nearest to the title wins."""
+    top = title_index if title_index is not None else 0
+    end = min(len(units), (anchor if anchor is not None else top) + 12)
+    found: list[tuple[int, int, date]] = []
+    for i in range(max(0, top - 8), end):
+        u = units[i]
+        text = u.text
+        if u.data.get("orig") in ("footnote", "comments_label") or FOOTNOTE_RE.match(text) or NOTES_ITEM_RE.match(text) \
+                or re.search(r"\baccess(?:ed|ion)\b", text, re.IGNORECASE):
+            continue  # a note's date is its source's
+        dated = u.data.get("orig") == "date" or u.data.get("date") or word_count(text) <= 8 or (
+            word_count(text) <= 20 and DATE_CUE_RE.search(text))
+        when = u.data.get("date") or (find_date(text) if dated else None)
+        if not when:
+            continue
+        rank = 0 if PUBLISHED_RE.search(text) else 2 if UPDATED_RE.search(text) and not PUBLISHED_RE.search(text) else 1
+        found.append((rank, abs(i - top), when))
+    return min(found)[2] if found else None
+
+
+def masthead(units: list["Unit"], title_index: int | None, page_text: str) -> str | None:
+    """The site's name printed above the title ("The Daily Meridian"), when it reads like one."""
+    for u in units[:title_index or 0]:
+        if u.data.get("orig") in ("boilerplate", "breadcrumb", "translation", "date", "byline"):
+            continue
+        repeated = word_count(u.text) >= 2 and len(re.findall(rf"\b{re.escape(u.text)}\b", page_text)) > 1
+        if _looks_like_site_name(u.text) and (MASTHEAD_HEAD_RE.search(u.text) or repeated):
+            return u.text
+        if word_count(u.text) > 7:
+            break
+    return None
 
 
 def _is_dateline_place(place: str) -> bool:
@@ -984,6 +1544,14 @@ def parse_text_page(text: str) -> ParsedPage:
 
     # Head: everything above the title is navigation (bylines there still count).
     title_index, title, section, consumed = find_title(units)
+    above = find_title_above_body(units)
+    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
+    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
+        # a page with menus above the article: the title sits just above its text
+        title_index, title, consumed = above, units[above].text, True
+        before = [u for u in units[:above] if u.kind != "boilerplate"]
+        if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
+            section = before[-1].text
     start = 0
     if title_index is not None:
         for u in units[:title_index]:
@@ -996,6 +1564,7 @@ def parse_text_page(text: str) -> ParsedPage:
         else:
             start = title_index
 
+    mark_header_bylines(units, title_index, body_anchor(units))
     comments, comment_units = split_comments(units, start)
     for i in comment_units:
         units[i].kind = "used"
@@ -1023,13 +1592,17 @@ def parse_text_page(text: str) -> ParsedPage:
 
     # Bylines, author labels, name boxes, captions.
     byline_names: list[str] = []
+    byline_roles: list[tuple[str, str]] = []
     captions: list[str] = []
     boxed_bios: set[int] = set()
     for i, u in enumerate(units):
         if u.kind == "byline":
             for name in u.data["names"]:
                 _add_name(byline_names, name)
+            byline_roles.extend(r for r in u.data.get("roles", []) if r not in byline_roles)
             continue
+        for name in u.data.get("lead_names", []):
+            _add_name(byline_names, name)
         if i < start or u.kind == "used":
             continue
         if u.kind == "caption":
@@ -1041,6 +1614,11 @@ def parse_text_page(text: str) -> ParsedPage:
             continue
         if u.kind == "author_label":
             j = next_meaningful(i)
+            names_after = 0
+            for k in range(i + 1, min(len(units), i + 5)):
+                names_after += looks_like_person_name(units[k].text)
+            if names_after >= 3:
+                continue  # "Contributors" over a list of names: a directory, not an author box
             if j is not None and units[j].kind == "bio":
                 boxed_bios.add(j)
                 _add_name(byline_names, units[j].data["subject"])
@@ -1100,8 +1678,13 @@ def parse_text_page(text: str) -> ParsedPage:
     # links; headings with nothing after them are page chrome.
     body_units: list[Unit] = []
     related_mode = False
+    end = article_end(units, body_anchor(units))
     for i, u in enumerate(units):
         if i < start:
+            continue
+        if i >= end:  # the page after the article: menus, lists of other pieces, footers
+            if u.kind in ("paragraph", "heading"):
+                u.data["drop"] = True
             continue
         if u.kind == "related":
             related_mode = True
@@ -1135,6 +1718,8 @@ def parse_text_page(text: str) -> ParsedPage:
         for u in body_units:
             u.text = FLAT_NOTE_MARK_RE.sub(_mark, u.text)
 
+    for u in body_units:
+        u.text = strip_photo_credits(u.text) or u.text
     blocks: list[Block] = []
     pos = 0
     for u in body_units:
@@ -1143,6 +1728,18 @@ def parse_text_page(text: str) -> ParsedPage:
             pos += 2  # the "\n\n" between blocks
         blocks.append(Block(kind, u.text, pos, pos + len(u.text)))
         pos += len(u.text)
+
+    # The page's date, its publisher (a title suffix, a masthead, a copyright line) and an
+    # author named only in a copyright line.
+    title, suffix_site = split_title_suffix(title, text) if title else (title, None)
+    holders = [h for u in units if (h := copyright_holder(u.text))]
+    from .bylines import clean_person_name
+
+    publisher = decide_page_publisher(units, text, title_index, suffix_site)
+    people = [n for h in holders if (n := clean_person_name(h)) and (not publisher or _site_key(h) != _site_key(publisher))]
+    if not byline_names and not bios:
+        for name in people:
+            _add_name(byline_names, name)
 
     dropped = [u.text for u in units if u.data.get("drop") or u.data.get("orig") in DROPPED_KINDS]
     return ParsedPage(
@@ -1158,4 +1755,7 @@ def parse_text_page(text: str) -> ParsedPage:
         comments=comments,
         translations=translations,
         dropped=dropped,
+        byline_roles=byline_roles,
+        date_published=page_date(units, title_index, body_anchor(units)),
+        publisher=publisher,
     )
