@@ -1,0 +1,113 @@
+"""Limits on a SPARQL text, checked before anything parses or evaluates it.
+
+Oxigraph's parser and evaluator recurse once per nesting level and once per
+link of a left-deep chain (`1 + 1 + …`, `A . B . …`, `{…} UNION {…} UNION …`,
+a path `p/p/…`), so a long or deep enough query overflows the stack of the
+thread evaluating it, and the whole process dies (SIGSEGV; no exception to
+catch). Measured with pyoxigraph 0.5.13 on an 8 MB thread stack
+(tests/deep_queries.py, 46 shapes): function calls or `FILTER EXISTS` nested
+1,000 deep crash (500 answer); `(`, `{ }`, `OPTIONAL`, `UNION`, sub-SELECT
+or `GRAPH` nested 4,000 deep crash (1,000 answer); chains of 10,000 `+`,
+`&&`, `||`, triple patterns, `UNION`s or `FILTER`s crash (4,000 answer), 4,000
+`BIND`s or `MINUS`es crash (1,000 answer); 20,000 path steps crash. Query
+workers evaluate on a 256 MB stack (32x), where none of these crash at
+20,000, so the defaults below leave a wide margin there and a few-fold one on
+an 8 MB thread (the in-memory store's evaluator):
+
+    CLAIMGRAPH_QUERY_MAX_CHARS       1,000,000  characters of query text
+    CLAIMGRAPH_QUERY_MAX_NESTING           100  brackets ( { [ open at once
+    CLAIMGRAPH_QUERY_MAX_OPERATORS       1,000  expression and property-path operators
+    CLAIMGRAPH_QUERY_MAX_PATTERNS        1,000  triple patterns and group elements
+
+A query over a limit gets a 400 that names the limit and its setting. The
+measures are lexical (comments, strings and IRIs are skipped as tokens), so
+they cost one pass over the text, which stops at the first limit passed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .answers import ProtocolError
+from .lexer import TOKEN
+
+OPENING = {"(": ")", "{": "}", "[": "]"}
+CLOSING = {")", "}", "]"}
+# single-character operators of expressions and property paths (`&&` counts as 2, `!=` as 2, ...)
+OPERATOR_CHARS = frozenset("|&=!<>+-*/^?")
+OPERATOR_WORDS = frozenset({"IN"})
+# what makes a group pattern longer: separators of triple patterns (in braces or brackets) and group keywords
+PATTERN_CHARS = frozenset(".;,")
+PATTERN_WORDS = frozenset({"FILTER", "BIND", "OPTIONAL", "MINUS", "UNION", "GRAPH", "SERVICE", "VALUES",
+                           "SELECT", "EXISTS"})
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    max_chars: int = 1_000_000
+    max_nesting: int = 100
+    max_operators: int = 1_000
+    max_patterns: int = 1_000
+
+    @classmethod
+    def from_settings(cls, settings) -> "QueryLimits":
+        return cls(**{name: getattr(settings, "query_" + name)
+                      for name in ("max_chars", "max_nesting", "max_operators", "max_patterns")
+                      if getattr(settings, "query_" + name, None) is not None})
+
+
+def _over(found: str, limit: int, setting: str, advice: str, operation: str) -> ProtocolError:
+    return ProtocolError(
+        400, f"The {operation} is too complex for this endpoint: it has {found}; the limit is "
+             f"{limit:,} ({setting}). {advice}")
+
+
+def check_query_limits(text: str, limits: QueryLimits, operation: str = "query") -> None:
+    """Raise ProtocolError(400) naming the first limit `text` passes; `operation` is
+    "query" or "update" (for the message)."""
+    if len(text) > limits.max_chars:
+        raise _over(f"{len(text):,} characters", limits.max_chars, "CLAIMGRAPH_QUERY_MAX_CHARS",
+                    "Send a shorter one (a long VALUES list can be split over several queries).", operation)
+    stack: list[str] = []
+    operators = patterns = 0
+    for m in TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "other":
+            c = m.group()
+            if c in OPENING:
+                stack.append(c)
+                if c != "(":
+                    patterns += 1
+                if len(stack) > limits.max_nesting:
+                    raise _over(f"more than {limits.max_nesting:,} brackets nested", limits.max_nesting,
+                                "CLAIMGRAPH_QUERY_MAX_NESTING",
+                                "Flatten it: fewer nested groups, parentheses or function calls.", operation)
+            elif c in CLOSING:
+                if stack:
+                    stack.pop()
+            elif c in OPERATOR_CHARS:
+                operators += 1
+            elif c in PATTERN_CHARS and (c != "," or not stack or stack[-1] != "("):
+                patterns += 1  # a comma inside parentheses separates arguments, not patterns
+            else:
+                continue
+        elif kind == "pname" and m.group().endswith(".") and not m.group().endswith("\\."):
+            patterns += 1  # `ex:o.`: the lexer keeps a triple's final dot in the name
+        elif kind == "word":
+            upper = m.group().upper()
+            if upper in OPERATOR_WORDS:
+                operators += 1
+            elif upper in PATTERN_WORDS:
+                patterns += 1
+            else:
+                continue
+        else:
+            continue
+        if operators > limits.max_operators:
+            raise _over(f"more than {limits.max_operators:,} expression or property-path operators",
+                        limits.max_operators, "CLAIMGRAPH_QUERY_MAX_OPERATORS",
+                        "Shorten its operator chains and property paths (a long IN list or a path "
+                        "alternative can often be a VALUES block).", operation)
+        if patterns > limits.max_patterns:
+            raise _over(f"more than {limits.max_patterns:,} triple patterns and group elements",
+                        limits.max_patterns, "CLAIMGRAPH_QUERY_MAX_PATTERNS",
+                        "Split it into several queries.", operation)
