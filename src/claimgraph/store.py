@@ -38,6 +38,23 @@ class StoreError(Exception):
     """The store could not be opened or written; the message says which and why."""
 
 
+class WriteLock:
+    """The lock every write holds. Releasing it counts one more write (the store's
+    generation), so readers holding a snapshot (query workers) know to reopen."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.generation = 0
+
+    def __enter__(self) -> "WriteLock":
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.generation += 1
+        self._lock.release()
+
+
 class OxigraphStore:
     """Embedded Oxigraph on disk (or in memory with `path=None`).
 
@@ -61,12 +78,17 @@ class OxigraphStore:
             # RuntimeError: RocksDB refused (e.g. a read-only open while another process writes).
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
         self.read_only = read_only
-        self._write_lock = threading.Lock()
+        self._write_lock = WriteLock()
 
     @property
-    def write_lock(self) -> threading.Lock:
+    def write_lock(self) -> WriteLock:
         """Held around every write; the API takes it for SPARQL Update and Graph Store writes."""
         return self._write_lock
+
+    @property
+    def generation(self) -> int:
+        """How many writes this handle has made: a snapshot taken at another generation is stale."""
+        return self._write_lock.generation
 
     @property
     def native(self) -> ox.Store:

@@ -20,22 +20,23 @@ and a write cannot be abandoned halfway (Oxigraph applies it whole or not at all
 """
 from __future__ import annotations
 
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import Sequence
 
 from ..config import Settings
-from ..store import OxigraphStore
+from ..store import OxigraphStore, WriteLock
 from .answers import TEXT, Answer, ProtocolError
 from .auth import check_write_access
-from .sparql import _LOCAL_ESCAPE, _TOKEN, UpdateRequest, check_services, scan_query
+from .lexer import LOCAL_ESCAPE, TOKEN
+from .query_limits import QueryLimits, check_query_limits
+from .sparql import UpdateRequest, check_services, scan_query
 
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
 
-def write_lock(store: OxigraphStore) -> threading.Lock:
+def write_lock(store: OxigraphStore) -> WriteLock:
     """The lock that serialises the store's writes."""
     return store.write_lock
 
@@ -53,7 +54,7 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     out = []
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind = m.lastgroup
         if kind in ("ws", "comment"):
             continue
@@ -105,7 +106,7 @@ def scan_update(text: str, base_iri: str | None = None) -> UpdateScan:
         if tok.kind == "pname":
             pfx, _, local = tok.value.partition(":")
             if pfx in prefixes:
-                return prefixes[pfx] + _LOCAL_ESCAPE.sub(r"\1", local)
+                return prefixes[pfx] + LOCAL_ESCAPE.sub(r"\1", local)
         return None
 
     i = 0
@@ -243,6 +244,7 @@ def answer_update(
     scan = UpdateScan(())
     try:
         check_write_access(authorization, settings, "SPARQL updates")
+        check_query_limits(request.update, QueryLimits.from_settings(settings), "update")
         scan = scan_update(request.update, settings.base_iri)
         check_services(scan_query(request.update, settings.base_iri), settings.service_allowlist)
         check_loads(scan, settings.load_allowlist)
