@@ -63,6 +63,7 @@ from .answers import (  # noqa: F401 - re-exported: the protocol's shared pieces
     with_charset,
 )
 from .app import get_app_settings, get_query_evaluator, get_store
+from .allowlist import allowlist
 from .lexer import LOCAL_ESCAPE, tokens
 from .query_limits import QueryLimits, check_query_limits
 from .query_worker import evaluate
@@ -368,19 +369,18 @@ def scan_query(text: str, base_iri: str | None = None) -> QueryScan:
     return QueryScan(form, has_from, tuple(services))
 
 
-def check_services(scan: QueryScan, allowlist: Sequence[str]) -> None:
-    """Refuse (400) any SERVICE whose target is not a constant IRI on the allow-list.
-    pyoxigraph would otherwise call whatever address a query names."""
-    allowed = set(allowlist)
+def check_services(scan: QueryScan, allowed: Sequence[str]) -> None:
+    """Refuse (400) any SERVICE whose target is not a constant IRI on the allow-list (compared
+    in normal form, allowlist.py). pyoxigraph would otherwise call whatever address a query names."""
+    gate = allowlist(tuple(allowed))
+    shown = str(gate) or "no endpoint (the allow-list is empty)"
     for ref in scan.services:
         if ref.iri is None:
             raise ProtocolError(
                 400, f"SERVICE {ref.written or '(nothing)'} refused: federated queries need a constant "
-                     f"endpoint IRI from the allow-list ({', '.join(sorted(allowed)) or 'empty'}).")
-        if ref.iri not in allowed:
-            raise ProtocolError(
-                400, f"SERVICE <{ref.iri}> refused: this endpoint only federates with "
-                     f"{', '.join(sorted(allowed)) or 'no endpoint (the allow-list is empty)'}.")
+                     f"endpoint IRI from the allow-list ({shown}).")
+        if not gate.allows(ref.iri):
+            raise ProtocolError(400, f"SERVICE <{ref.iri}> refused: this endpoint only federates with {shown}.")
 
 
 # ----------------------------------------------------------------------------- evaluation

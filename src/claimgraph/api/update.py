@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..config import Settings
 from ..store import OxigraphStore, WriteLock
+from .allowlist import allowlist
 from .answers import TEXT, Answer, ProtocolError
 from .auth import check_write_access
 from .lexer import LOCAL_ESCAPE, TOKEN
@@ -203,22 +204,23 @@ def apply_dataset(text: str, scan: UpdateScan, request: UpdateRequest) -> str:
     return "".join(out)
 
 
-def allowed_source(iri: str, allowlist: Sequence[str]) -> bool:
-    """An allow-list entry matches its exact IRI; an entry ending in '/' also matches everything under it."""
-    return any(iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allowlist)
+def allowed_source(iri: str, allowed: Sequence[str]) -> bool:
+    """An allow-list entry matches its exact IRI; an entry ending in '/' also matches everything under
+    it; both compared in normal form (allowlist.py: dot segments, case, default ports)."""
+    return allowlist(tuple(allowed)).allows(iri)
 
 
-def check_loads(scan: UpdateScan, allowlist: Sequence[str]) -> None:
+def check_loads(scan: UpdateScan, allowed: Sequence[str]) -> None:
     """Refuse (400) LOAD from any address not on the allow-list: pyoxigraph would fetch whatever URL it names."""
     for op in scan.operations:
         if op.keyword != "LOAD":
             continue
         src = op.load_source
-        shown = ", ".join(allowlist) or "nothing (the load allow-list is empty)"
+        shown = ", ".join(allowed) or "nothing (the load allow-list is empty)"
         if not src:
             raise ProtocolError(400, f"LOAD refused: its source is not a constant IRI this endpoint can check; "
                                      f"it only loads from {shown}.")
-        if not allowed_source(src, allowlist):
+        if not allowed_source(src, allowed):
             raise ProtocolError(400, f"LOAD <{src}> refused: this endpoint only loads from {shown}.")
 
 
@@ -244,7 +246,10 @@ def answer_update(
     scan = UpdateScan(())
     try:
         check_write_access(authorization, settings, "SPARQL updates")
-        check_query_limits(request.update, QueryLimits.from_settings(settings), "update")
+        # an update's size is bounded by the body limit alone: INSERT DATA may carry megabytes of triples
+        limits = QueryLimits.from_settings(settings)
+        check_query_limits(request.update, replace(limits, max_chars=max(limits.max_chars, settings.max_body_bytes)),
+                           "update")
         scan = scan_update(request.update, settings.base_iri)
         check_services(scan_query(request.update, settings.base_iri), settings.service_allowlist)
         check_loads(scan, settings.load_allowlist)
