@@ -226,11 +226,13 @@ def test_runaways_from_one_address_leave_room_for_everyone_else(guarded):
     still_serves(guarded)
 
 
-def test_runaways_from_many_addresses_are_stopped_for_a_light_client(guarded):
-    """Six anonymous addresses, one runaway each, take every worker while they are new (light).
-    Once they have run long, a light client's query stops the longest of them (503) and runs."""
+def test_runaways_from_many_addresses_leave_the_reserve_to_proven_clients(guarded):
+    """Six new addresses send a runaway each: they get three of the four workers, the fourth is
+    kept for clients answered before. When a proven client's own query turns long in that reserve,
+    the next proven client's query stops the longest runaway (503) and runs."""
     outcomes: dict[str, tuple[int, str]] = {}
-    clients = {f"127.0.0.{i}": client_from(f"127.0.0.{i}") for i in range(10, 16)}
+    addresses = [f"127.0.0.{i}" for i in range(10, 16)]
+    clients = {a: client_from(a) for a in [*addresses, "127.0.0.20"]}
 
     def run_away(address: str):
         try:
@@ -239,11 +241,16 @@ def test_runaways_from_many_addresses_are_stopped_for_a_light_client(guarded):
         except httpx.HTTPError:
             pass
 
-    for address in clients:
+    assert names_of(clients["127.0.0.20"].get(guarded.url, params={"query": NAMES})) == ["Alice", "Bob"]
+    for address in addresses:
         threading.Thread(target=run_away, args=(address,), daemon=True).start()
     try:
         time.sleep(1.5)
         with httpx.Client(timeout=HANG_S) as c:
+            assert names_of(c.get(guarded.url, params={"query": NAMES})) == ["Alice", "Bob"]
+            assert not outcomes  # the runaways run or wait
+            threading.Thread(target=run_away, args=("127.0.0.20",), daemon=True).start()  # into the reserve
+            time.sleep(1.5)
             assert names_of(c.get(guarded.url, params={"query": NAMES})) == ["Alice", "Bob"]
         stopped = wait_until(lambda: [t for s, t in outcomes.values() if s == 503], "a runaway stopped")
         assert "let other clients' queries run" in stopped[0], stopped

@@ -146,9 +146,10 @@ def job(client: str, arrived: float) -> Job:
     return Job(client, b"", arrived, deadline=None)
 
 
-def test_fair_share_keeps_a_reserve_for_light_clients():
+def test_fair_share_keeps_a_reserve_for_proven_clients():
     share = FairShare(PoolSettings(workers=4, reserve=1, per_client=3, per_client_waiting=2, queue=8,
                                    heavy_after_s=1.0, usage_half_life_s=30))
+    share.usage.add("proven", 0.01, now=0.0)  # answered quickly before
     # a heavy client (10 worker-seconds recently) fills what it may: 3 of 4 workers
     share.usage.add("heavy", 10.0, now=0.0)
     runaways = [job("heavy", 0.0) for _ in range(5)]
@@ -159,27 +160,35 @@ def test_fair_share_keeps_a_reserve_for_light_clients():
     assert share.next_job(1.0) is None  # the fourth worker stays free: its client's share is taken
     # ... and its waiting room is full now: a sixth query is refused with 429 at once
     assert share.refusal("heavy").status == 429
-    # a light client is served first, by the free worker
-    cheap = job("light", 2.0)
+    # a new address waits too: the last worker is kept for clients answered before
+    newcomer = job("new", 1.5)
+    share.enqueue(newcomer)
+    assert share.standing("new", 1.5) == share.UNKNOWN and share.next_job(1.5) is None
+    # the proven client is served by the free worker, before anyone else
+    cheap = job("proven", 2.0)
     share.enqueue(cheap)
     assert share.next_job(2.0) is cheap
     share.start(cheap, 2.0)
     share.finish(cheap, 2.01)
-    assert share.used("light", 2.01) < 0.1 and not share.heavy("light", 2.01)
-    assert share.heavy("heavy", 2.01) and share.used("heavy", 2.01) > 10
+    assert share.standing("proven", 2.01) == share.PROVEN
+    assert share.standing("heavy", 2.01) == share.HEAVY and share.used("heavy", 2.01) > 10
+    assert share.victim(2.01) is None  # heavy within its share: nobody is stopped
 
 
-def test_fair_share_stops_the_longest_heavy_query_when_light_clients_wait():
+def test_fair_share_stops_the_longest_heavy_query_when_a_proven_client_waits():
     share = FairShare(PoolSettings(workers=2, reserve=1, per_client=2, per_client_waiting=4, queue=8,
                                    heavy_after_s=1.0, usage_half_life_s=30))
+    share.usage.add("c", 0.01, now=0.0)
     first, second = job("a", 0.0), job("b", 0.5)
-    for j in (first, second):  # two new clients: light when they start
+    for j in (first, second):  # two new addresses: their queries start while nothing else waits
         share.enqueue(j)
         share.start(j, j.arrived)
-    cheap = job("c", 0.6)
+    newcomer, cheap = job("d", 0.6), job("c", 0.6)
+    share.enqueue(newcomer)
+    assert share.victim(5.0) is None  # a new address could not take the freed worker (the reserve): no kill
     share.enqueue(cheap)
     assert share.victim(0.7) is None  # nobody has run long yet: wait for a worker
-    assert share.victim(5.0) is first  # both ran long (heavy now, over their share): the longest one goes
+    assert share.victim(5.0) is first  # both ran long (heavy, over their share): the longest one goes
     share.finish(first, 5.0)
     assert share.next_job(5.0) is cheap
 

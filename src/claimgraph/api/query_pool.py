@@ -9,19 +9,25 @@ worker it has to kill is replaced at once:
   a query; killing the process can) and the client gets 503 before any byte of
   a result was sent.
 - **Crash**: a query that kills its worker (a stack overflow, SIGSEGV, that
-  slipped through the limits of query_limits.py, or the worker's memory cap)
-  gets 400 saying so; the pool replaces the worker and goes on.
+  slipped through the limits of query_limits.py) gets 400 saying so; one past
+  `memory_mb` of resident memory is killed and gets 400 too. The pool replaces
+  the worker and goes on.
+- **Long queries yield the CPU**: a query that has run `heavy_after_s` is
+  demoted to nice 19, so the API process and short queries get the cores
+  first; its worker is retired after it (a process cannot be un-niced).
 - **Fair share** (`FairShare`): each client (connection address) may run at
-  most `per_client` queries at once and have `per_client_waiting` more waiting;
-  a client that used more than `heavy_after_s` worker-seconds recently
-  (decaying with a half-life of `usage_half_life_s`) is *heavy*, and heavy
-  clients together may hold at most `workers - reserve` workers: the reserve
-  stays for light clients, so cheap queries and new clients go on answering
-  while runaway queries arrive. If light clients wait while heavy ones hold
-  more than that (they were light when they started), the longest-running
-  query of a heavy client is stopped (503). Waiting queries are served light
-  clients first, then by least recent use, then in arrival order.
-- **Disconnect**: a query whose client went away is stopped (its worker killed).
+  most `per_client` queries at once and have `per_client_waiting` more
+  waiting (429 beyond). A client is *heavy* once it used `heavy_after_s`
+  worker-seconds recently (decaying, half-life `usage_half_life_s`), *proven*
+  if it had queries answered before and is not heavy, *unknown* otherwise.
+  Unknown and heavy clients together may hold at most `workers - reserve`
+  workers: the reserve stays for proven clients, so the people already using
+  the endpoint go on being answered while runaway queries arrive, from one
+  address or from many new ones. If heavy queries hold more than that (they
+  turned long in the reserve), the longest one is stopped (503) when someone
+  else waits. Waiting queries are served proven clients first, then unknown,
+  then heavy, each by least recent use, then arrival.
+- **Disconnect**: a query whose client went away is stopped (sparql.py watches).
 
 Workers are started with `asyncio.create_subprocess_exec` (fork + exec: no
 RocksDB state is inherited) and talk over a socket pair. Everything here runs
@@ -86,10 +92,14 @@ class Usage:
         seconds, at = self._used.get(client, (0.0, now))
         return seconds * math.exp(-self.rate * (now - at))
 
+    def known(self, client: str) -> bool:
+        """Has `client` had a query answered (recently enough to be remembered)?"""
+        return client in self._used
+
     def add(self, client: str, seconds: float, now: float) -> None:
         self._used[client] = (self.of(client, now) + seconds, now)
         if len(self._used) > 10_000:  # forget clients whose use has decayed to nothing
-            self._used = {c: v for c, v in self._used.items() if self.of(c, now) > 0.01}
+            self._used = {c: v for c, v in self._used.items() if self.of(c, now) > 0.001}
 
 
 @dataclass(eq=False)
@@ -173,34 +183,54 @@ class FairShare:
         if not load.running and not load.waiting:
             del self.load[client]
 
-    def _heavy_running(self, now: float) -> int:
-        heavy = {c for c in {j.client for j in self.running} if self.heavy(c, now)}
-        return sum(1 for j in self.running if j.client in heavy)
+    PROVEN, UNKNOWN, HEAVY = 0, 1, 2
 
-    def _eligible(self, job: Job, now: float, heavy_running: int) -> bool:
+    def standing(self, client: str, now: float) -> int:
+        """PROVEN (answered before, light), UNKNOWN (never answered: maybe one of many new
+        addresses sending runaway queries) or HEAVY (used `heavy_after_s` worker-seconds recently)."""
+        if self.heavy(client, now):
+            return self.HEAVY
+        return self.PROVEN if self.usage.known(client) else self.UNKNOWN
+
+    def _running_at_least(self, standing: int, now: float) -> int:
+        """Running jobs whose client's standing is `standing` or worse."""
+        worse = {c for c in {j.client for j in self.running} if self.standing(c, now) >= standing}
+        return sum(1 for j in self.running if j.client in worse)
+
+    def _eligible(self, job: Job, now: float, unproven_running: int) -> bool:
         if self.load[job.client].running >= self.s.per_client:
             return False
-        return not self.heavy(job.client, now) or heavy_running < self.s.workers - self.s.reserve
+        return (self.standing(job.client, now) == self.PROVEN
+                or unproven_running < self.s.workers - self.s.reserve)
 
     def next_job(self, now: float) -> Job | None:
-        """The waiting job a free worker should take: light clients first, then least recent use,
-        then arrival; None if every waiting job must wait (its client's share is taken)."""
-        heavy_running = self._heavy_running(now)
-        eligible = [j for j in self.waiting if self._eligible(j, now, heavy_running)]
+        """The waiting job a free worker should take: proven clients first, then unknown ones, then heavy
+        ones, each by least recent use, then arrival. None if every waiting job must wait: its client's
+        share is taken, or only the reserve is free and it is for proven clients."""
+        unproven_running = self._running_at_least(self.UNKNOWN, now)
+        eligible = [j for j in self.waiting if self._eligible(j, now, unproven_running)]
         if not eligible:
             return None
-        return min(eligible, key=lambda j: (self.heavy(j.client, now), self.usage.of(j.client, now), j.arrived))
+        return min(eligible, key=lambda j: (self.standing(j.client, now), self.usage.of(j.client, now), j.arrived))
 
     def victim(self, now: float) -> Job | None:
-        """The running job to stop when light clients wait and heavy ones hold more than their share."""
+        """The running job to stop, or None: when every worker is busy, heavy clients hold more than
+        `workers - reserve` of them (queries that turned long after they started), and a client that
+        is not heavy waits and could take the freed worker, the heavy client's query that has run
+        longest is stopped."""
         if len(self.running) < self.s.workers:
             return None
-        light_waiting = any(not self.heavy(j.client, now) and self.load[j.client].running < self.s.per_client
-                            for j in self.waiting)
-        if not light_waiting or self._heavy_running(now) <= self.s.workers - self.s.reserve:
+        heavy = [j for j in self.running if self.standing(j.client, now) == self.HEAVY]
+        if len(heavy) <= self.s.workers - self.s.reserve:
             return None
-        heavy = [j for j in self.running if self.heavy(j.client, now)]
-        return min(heavy, key=lambda j: j.started) if heavy else None
+        unproven_after = self._running_at_least(self.UNKNOWN, now) - 1
+        if not any(self.load[j.client].running < self.s.per_client
+                   and (self.standing(j.client, now) == self.PROVEN
+                        or (self.standing(j.client, now) == self.UNKNOWN
+                            and unproven_after < self.s.workers - self.s.reserve))
+                   for j in self.waiting):
+            return None
+        return min(heavy, key=lambda j: j.started)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -219,7 +249,17 @@ class Worker:
         self.reader = reader
         self.writer = writer
         self.generation = generation
-        self.stopped: str | None = None  # why we killed it: "deadline", "preempted", "disconnected", "shutdown"
+        self.stopped: str | None = None  # why we killed it: "deadline", "preempted", "disconnected", "memory", ...
+        self.job: Job | None = None
+        self.demoted = False
+
+    def demote(self) -> None:
+        """Lowest CPU priority from now on (a process may lower its own priority, never raise it)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+        except (OSError, AttributeError):
+            pass
+        self.demoted = True
 
     @property
     def alive(self) -> bool:
@@ -297,7 +337,7 @@ class QueryPool:
     write generation (a query carries it, and a worker reopens its snapshot when it moved)."""
 
     TICK_S = 0.05  # while queries wait: how often waiting, heavy and preemption are looked at again
-    MEMORY_CHECK_S = 0.2  # how often busy workers' resident memory is compared with memory_mb
+    WATCH_S = 0.2  # how often busy workers' run time and memory are looked at
 
     def __init__(self, store_path: Path | None, settings: PoolSettings, generation: Callable[[], int] = lambda: 0):
         self.store_path = store_path
@@ -311,7 +351,7 @@ class QueryPool:
         self._tasks: set[asyncio.Task] = set()
         self._ticker: asyncio.Task | None = None
         self._closed = False
-        self.replaced = 0  # workers killed or crashed, and replaced
+        self.replaced = 0  # workers killed, crashed or retired, and replaced
 
     # -- life cycle ---------------------------------------------------------
 
@@ -323,18 +363,31 @@ class QueryPool:
         workers = [first, *others]
         self.idle = workers[:self.s.workers]
         self.spares = workers[self.s.workers:]
-        if self.s.memory_mb > 0:
-            self._background(self._watch_memory())
+        self._background(self._watch())
 
-    async def _watch_memory(self) -> None:
-        """Kill a worker whose query takes more than `memory_mb` of resident memory (400 to its client):
-        an address-space limit would not do, since a worker reserves about 1 GB it never touches."""
+    async def _watch(self) -> None:
+        """Every WATCH_S, look at the busy workers:
+
+        - one whose query has run `heavy_after_s` is demoted to the lowest CPU priority (nice 19),
+          so the API process and short queries get the cores first; since a process may not raise
+          its priority again, the worker is retired after that query;
+        - one whose query takes more than `memory_mb` of resident memory is killed (400 to its
+          client); an address-space limit would not do: a worker reserves about 1 GB it never touches.
+        """
+        loop = asyncio.get_running_loop()
         while not self._closed:
-            await asyncio.sleep(self.MEMORY_CHECK_S)
+            await asyncio.sleep(self.WATCH_S)
+            now = loop.time()
             for worker in list(self.busy):
-                resident = worker.resident_mb()
-                if resident is not None and resident > self.s.memory_mb and worker.alive:
-                    worker.kill("memory")
+                job = worker.job
+                if not worker.alive or job is None or job.started is None:
+                    continue
+                if not worker.demoted and now - job.started >= self.s.heavy_after_s:
+                    worker.demote()
+                if self.s.memory_mb > 0:
+                    resident = worker.resident_mb()
+                    if resident is not None and resident > self.s.memory_mb:
+                        worker.kill("memory")
 
     async def close(self) -> None:
         self._closed = True
@@ -405,6 +458,7 @@ class QueryPool:
             self.busy.add(worker)
             self.share.start(job, now)
             job.worker = worker
+            worker.job = job
             job.assigned.set_result(worker)
         if self.share.waiting and not self.idle:
             victim = self.share.victim(now)
@@ -465,6 +519,9 @@ class QueryPool:
         if job not in self.share.running:
             return
         self.share.finish(job, now)
+        worker.job = None
+        if worker.alive and worker.demoted:
+            worker.kill("retired")  # it keeps nice 19 for good: a fresh worker takes its place
         if worker.alive:
             self.busy.discard(worker)
             self.idle.append(worker)
