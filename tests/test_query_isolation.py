@@ -9,6 +9,7 @@ command line names query_worker)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -310,11 +311,21 @@ def test_updates_get_the_limits_and_a_time_limit(writable):
 # ----------------------------------------------------------------------------- the OpenAPI description
 
 
-def test_openapi_describes_the_sparql_parameters_and_bodies(guarded):
+def test_openapi_describes_every_parameter_and_body(guarded):
     spec = httpx.get(guarded.base + "/openapi.json", timeout=HANG_S).json()
-    get, post = spec["paths"]["/sparql"]["get"], spec["paths"]["/sparql"]["post"]
+    paths = spec["paths"]
+    get, post = paths["/sparql"]["get"], paths["/sparql"]["post"]
     assert {"query", "default-graph-uri", "named-graph-uri", "format"} <= {p["name"] for p in get["parameters"]}
     assert {"using-graph-uri", "using-named-graph-uri"} <= {p["name"] for p in post["parameters"]}
     assert set(post["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "application/sparql-query",
                                                    "application/sparql-update"}
-    assert json.dumps(spec)  # serialisable as served
+    assert {"graph", "default"} <= {p["name"] for p in paths["/store"]["put"]["parameters"]}
+    assert "text/turtle" in paths["/store"]["put"]["requestBody"]["content"]
+    assert "requestBody" not in paths["/store"]["get"]
+    assert "format" in {p["name"] for p in paths["/.well-known/void"]["get"]["parameters"]}
+    for path, operations in paths.items():  # every {template} parameter is declared (OpenAPI requires it)
+        for template in re.findall(r"{([^}]+)}", path):
+            for method, operation in operations.items():
+                declared = {(p["name"], p["in"]) for p in operation.get("parameters", [])}
+                assert (template, "path") in declared, (method, path)
+    assert json.dumps(spec)

@@ -34,6 +34,7 @@ patterns took 3 s and 200 took 25 s): that is the time limit's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .answers import ProtocolError
 from .lexer import TOKEN
@@ -58,9 +59,14 @@ class QueryLimits:
 
     @classmethod
     def from_settings(cls, settings) -> "QueryLimits":
-        return cls(**{name: getattr(settings, "query_" + name)
-                      for name in ("max_chars", "max_nesting", "max_operators", "max_patterns")
-                      if getattr(settings, "query_" + name, None) is not None})
+        return _limits(*(getattr(settings, "query_" + name, None)
+                         for name in ("max_chars", "max_nesting", "max_operators", "max_patterns")))
+
+
+@lru_cache(maxsize=16)
+def _limits(*values: int | None) -> QueryLimits:
+    names = ("max_chars", "max_nesting", "max_operators", "max_patterns")
+    return QueryLimits(**{n: v for n, v in zip(names, values) if v is not None})
 
 
 def _over(found: str, limit: int, setting: str, advice: str, operation: str) -> ProtocolError:

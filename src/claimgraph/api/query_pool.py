@@ -384,7 +384,7 @@ class QueryPool:
                     continue
                 if not worker.demoted and now - job.started >= self.s.heavy_after_s:
                     worker.demote()
-                if self.s.memory_mb > 0:
+                if self.s.memory_mb > 0 and now - job.started >= self.WATCH_S:
                     resident = worker.resident_mb()
                     if resident is not None and resident > self.s.memory_mb:
                         worker.kill("memory")
