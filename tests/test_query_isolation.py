@@ -286,6 +286,11 @@ def test_each_write_is_read_at_once_through_the_workers(writable):
             r = c.get(writable.url, params={"query": f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ ?s ?p ?v }} }}"},
                       headers={"Accept": "application/sparql-results+json"})
             assert [b["v"]["value"] for b in r.json()["results"]["bindings"]] == [str(i)]
+        time.sleep(1.5)  # quiet: idle workers reopen their snapshots on their own now
+        for _ in range(8):
+            r = c.get(writable.url, params={"query": "SELECT ?v WHERE { GRAPH <http://example.org/graph/ryw2> "
+                                                     "{ ?s ?p ?v } }"}, headers={"Accept": "application/sparql-results+json"})
+            assert [b["v"]["value"] for b in r.json()["results"]["bindings"]] == ["11"]
 
 
 def test_updates_get_the_limits_and_a_time_limit(writable):

@@ -151,7 +151,7 @@ async def start_query_evaluator(store: OxigraphStore, settings: Settings, runner
     pool = QueryPool(store.path, PoolSettings.for_cores(
         workers=settings.query_workers, queue=settings.query_queue, per_client=settings.query_per_client,
         timeout_s=settings.query_timeout_s, memory_mb=settings.query_worker_memory_mb),
-        generation=lambda: store.generation)
+        generation=lambda: store.generation, flush=None if store.read_only else store.flush)
     await pool.start()
     return pool
 

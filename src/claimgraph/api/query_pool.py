@@ -12,9 +12,6 @@ worker it has to kill is replaced at once:
   slipped through the limits of query_limits.py) gets 400 saying so; one past
   `memory_mb` of resident memory is killed and gets 400 too. The pool replaces
   the worker and goes on.
-- **Long queries yield the CPU**: a query that has run `heavy_after_s` is
-  demoted to nice 19, so the API process and short queries get the cores
-  first; its worker is retired after it (a process cannot be un-niced).
 - **Fair share** (`FairShare`): each client (connection address) may run at
   most `per_client` queries at once and have `per_client_waiting` more
   waiting (429 beyond). A client is *heavy* once it used `heavy_after_s`
@@ -251,15 +248,6 @@ class Worker:
         self.generation = generation
         self.stopped: str | None = None  # why we killed it: "deadline", "preempted", "disconnected", "memory", ...
         self.job: Job | None = None
-        self.demoted = False
-
-    def demote(self) -> None:
-        """Lowest CPU priority from now on (a process may lower its own priority, never raise it)."""
-        try:
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
-        except (OSError, AttributeError):
-            pass
-        self.demoted = True
 
     @property
     def alive(self) -> bool:
@@ -338,11 +326,16 @@ class QueryPool:
 
     TICK_S = 0.05  # while queries wait: how often waiting, heavy and preemption are looked at again
     WATCH_S = 0.2  # how often busy workers' run time and memory are looked at
+    REFRESH_AFTER_S = 0.5  # quiet time after writes before idle workers reopen their snapshot
 
-    def __init__(self, store_path: Path | None, settings: PoolSettings, generation: Callable[[], int] = lambda: 0):
+    def __init__(self, store_path: Path | None, settings: PoolSettings, generation: Callable[[], int] = lambda: 0,
+                 flush: Callable[[], None] | None = None):
         self.store_path = store_path
         self.s = settings
         self.generation = generation
+        self.flush = flush
+        self._flushed = generation()  # the generation whose writes are on disk, past the write-ahead log
+        self._flushing: asyncio.Task | None = None
         self.share = FairShare(settings)
         self.idle: list[Worker] = []
         self.busy: set[Worker] = set()
@@ -351,7 +344,7 @@ class QueryPool:
         self._tasks: set[asyncio.Task] = set()
         self._ticker: asyncio.Task | None = None
         self._closed = False
-        self.replaced = 0  # workers killed, crashed or retired, and replaced
+        self.replaced = 0  # workers killed or crashed, and replaced
 
     # -- life cycle ---------------------------------------------------------
 
@@ -366,28 +359,42 @@ class QueryPool:
         self._background(self._watch())
 
     async def _watch(self) -> None:
-        """Every WATCH_S, look at the busy workers:
+        """Every WATCH_S, kill a busy worker whose query takes more than `memory_mb` of resident
+        memory (400 to its client): an address-space limit would not do, since a worker reserves
+        about 1 GB (its stack) it never touches.
 
-        - one whose query has run `heavy_after_s` is demoted to the lowest CPU priority (nice 19),
-          so the API process and short queries get the cores first; since a process may not raise
-          its priority again, the worker is retired after that query;
-        - one whose query takes more than `memory_mb` of resident memory is killed (400 to its
-          client); an address-space limit would not do: a worker reserves about 1 GB it never touches.
+        And once the store has not been written for `REFRESH_AFTER_S`, idle workers with an older
+        snapshot reopen it, so that the first query after a burst of writes does not wait for that
+        (reopening costs tens of milliseconds; during the burst each reopens only when it has a query).
         """
         loop = asyncio.get_running_loop()
+        generation, changed = self.generation(), loop.time()
         while not self._closed:
             await asyncio.sleep(self.WATCH_S)
-            now = loop.time()
-            for worker in list(self.busy):
-                job = worker.job
-                if not worker.alive or job is None or job.started is None:
-                    continue
-                if not worker.demoted and now - job.started >= self.s.heavy_after_s:
-                    worker.demote()
-                if self.s.memory_mb > 0 and now - job.started >= self.WATCH_S:
-                    resident = worker.resident_mb()
-                    if resident is not None and resident > self.s.memory_mb:
-                        worker.kill("memory")
+            try:
+                generation, changed = await self._look(generation, changed, loop.time())
+            except Exception as exc:  # noqa: BLE001 - the watch must go on
+                print(f"claimgraph: the query pool's watch failed once: {exc!r}", file=sys.stderr)
+
+    async def _look(self, generation: int, changed: float, now: float) -> tuple[int, float]:
+        """One round of `_watch`: returns the generation seen and when it last changed."""
+        if self.generation() != generation:
+            generation, changed = self.generation(), now
+        elif now - changed >= self.REFRESH_AFTER_S and any(w.generation != generation for w in self.idle):
+            generation = await self.snapshot_generation()
+            for worker in self.idle:
+                if worker.generation != generation and worker.alive:
+                    worker.writer.write(pack_request({"generation": generation}))
+                    worker.generation = generation
+        for worker in list(self.busy):
+            job = worker.job
+            if not worker.alive or job is None or job.started is None:
+                continue
+            if self.s.memory_mb > 0 and now - job.started >= self.WATCH_S:
+                resident = worker.resident_mb()
+                if resident is not None and resident > self.s.memory_mb:
+                    worker.kill("memory")
+        return generation, changed
 
     async def close(self) -> None:
         self._closed = True
@@ -422,10 +429,33 @@ class QueryPool:
         self._background(self._start_one())
         self._dispatch()
 
+    async def snapshot_generation(self) -> int:
+        """The store's write generation, once its writes are flushed out of the write-ahead log.
+
+        A read-only open replays the writer's log, and the writer's memory tables are large:
+        after a few big writes, reopening took seconds (queries timed out behind it). So the
+        first query or worker to need a newer snapshot has the writer flush first, in a thread;
+        queries arriving meanwhile wait for the same flush."""
+        generation = self.generation()
+        if self.flush is None or generation == self._flushed:
+            return generation
+        if self._flushing is None:
+            async def flush() -> None:
+                try:
+                    await asyncio.to_thread(self.flush)
+                    self._flushed = generation
+                except OSError as exc:  # the snapshot then replays the log: slower, still right
+                    print(f"claimgraph: flushing the store for the query workers failed: {exc}", file=sys.stderr)
+                finally:
+                    self._flushing = None
+            self._flushing = asyncio.get_running_loop().create_task(flush())
+        await asyncio.shield(self._flushing)
+        return generation
+
     async def _start_one(self) -> None:
         self._starting += 1
         try:
-            worker = await start_worker(self.store_path, self.generation(), self.s.start_timeout_s)
+            worker = await start_worker(self.store_path, await self.snapshot_generation(), self.s.start_timeout_s)
         except RuntimeError as exc:
             print(f"claimgraph: {exc}", file=sys.stderr)
             await asyncio.sleep(1.0)  # the store is unreadable right now; try again, gently
@@ -484,7 +514,7 @@ class QueryPool:
         refusal = self.share.refusal(client)
         if refusal is not None:
             return Answer.error(refusal)
-        request = {**request, "generation": self.generation()}
+        request = {**request, "generation": await self.snapshot_generation()}
         deadline = now + self.s.timeout_s if self.s.timeout_s else None
         job = Job(client, pack_request(request), now, deadline, loop.create_future())
         self.share.enqueue(job)
@@ -500,6 +530,7 @@ class QueryPool:
             if isinstance(exc, TimeoutError):
                 return self._timed_out(job, loop.time(), waited=True)
             raise
+        worker.generation = request["generation"]  # it reopens for this query if it had an older snapshot
         try:
             async with asyncio.timeout_at(deadline):
                 status, content_type, body = await worker.call(job.payload)
@@ -520,8 +551,6 @@ class QueryPool:
             return
         self.share.finish(job, now)
         worker.job = None
-        if worker.alive and worker.demoted:
-            worker.kill("retired")  # it keeps nice 19 for good: a fresh worker takes its place
         if worker.alive:
             self.busy.discard(worker)
             self.idle.append(worker)

@@ -19,7 +19,8 @@ reopens the store when it changed, so a client reads its own writes.
 
 Wire format (a socket pair, one request at a time, each way a frame):
 
-    request   4-byte length + JSON {"generation", "query", "base_iri", "dataset", "formats"}
+    request   4-byte length + JSON {"generation", "query", "base_iri", "dataset", "formats"},
+              or {"generation"} alone: reopen the store now (no answer)
     answer    2-byte status, 2-byte content-type length, 4-byte body length, content type, body
     ready     the same answer frame with status 0, once the store is open
 
@@ -34,6 +35,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 import pyoxigraph as ox
 
@@ -90,7 +92,7 @@ def evaluate(store: ox.Store, request: dict) -> tuple[int, str, bytes]:
         return 200, choice[1], body
     except SyntaxError as exc:
         return 400, TEXT, f"SPARQL syntax error: {exc}\n".encode("utf-8")
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # the store (RuntimeError: RocksDB says corruption) or a SERVICE
         return 500, TEXT, f"Query evaluation failed: {type(exc).__name__}: {exc}\n".encode("utf-8")
 
 
@@ -122,7 +124,14 @@ def _read_exactly(stream, n: int) -> bytes | None:
 
 
 class Snapshot:
-    """The store as of a write generation: reopened (`Store.read_only`) when the generation moves."""
+    """The store as of a write generation: reopened (`Store.read_only`) when the generation moves.
+
+    Opening races with the writer: RocksDB reads the list of table files and then the files,
+    and a compaction in between deletes some ("No such file", reported as corruption). The
+    next attempt reads the new list, so an open is tried a few times; a query that meets a
+    file deleted after the open (table files are opened lazily) reopens and runs once more."""
+
+    ATTEMPTS = 6
 
     def __init__(self, path: str | None, generation: int):
         self.path = path
@@ -130,19 +139,31 @@ class Snapshot:
         self.store: ox.Store | None = None
         self.refresh(generation)
 
-    def refresh(self, generation: int) -> None:
-        if generation == self.generation and self.store is not None:
+    def refresh(self, generation: int, force: bool = False) -> None:
+        if generation == self.generation and self.store is not None and not force:
             return
         self.store = None  # drop the old handle (and its file handles) first
-        self.store = ox.Store.read_only(self.path) if self.path else ox.Store()
+        for attempt in range(self.ATTEMPTS):
+            try:
+                self.store = ox.Store.read_only(self.path) if self.path else ox.Store()
+                break
+            except (OSError, RuntimeError):
+                if attempt == self.ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * 2 ** attempt)
         self.generation = generation
+
+
+def stale(body: bytes) -> bool:
+    """Does an evaluation error say a table file of the snapshot is gone (compacted away)?"""
+    return b"No such file" in body or b"IO error" in body or b"Corruption" in body
 
 
 def serve(sock: socket.socket, path: str | None, generation: int) -> None:
     """Answer requests until the API closes the socket (or kills this process)."""
     try:
         snapshot = Snapshot(path, generation)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         _send(sock, pack_answer(500, TEXT, f"cannot open the store at {path}: {exc}\n".encode()))
         return
     _send(sock, pack_answer(READY, TEXT, b""))
@@ -155,16 +176,19 @@ def serve(sock: socket.socket, path: str | None, generation: int) -> None:
         if payload is None:
             return
         request = json.loads(payload)
+        if "query" not in request:  # a refresh while idle: reopen now, so the next query need not (no answer)
+            try:
+                snapshot.refresh(request["generation"])
+            except (OSError, RuntimeError):
+                pass  # the next query reopens, or says why it cannot
+            continue
         try:
             snapshot.refresh(request["generation"])
             status, content_type, body = evaluate(snapshot.store, request)
-            if status == 500 and snapshot.path and (b"No such file" in body or b"IO error" in body):
-                # An SST file the snapshot had not opened yet may have been compacted away
-                # by the writer since: reopen once and try again.
-                snapshot.generation = -1
-                snapshot.refresh(request["generation"])
+            if status == 500 and snapshot.path and stale(body):
+                snapshot.refresh(request["generation"], force=True)
                 status, content_type, body = evaluate(snapshot.store, request)
-        except (OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the client gets it and the worker goes on
             status, content_type, body = 500, TEXT, f"Query worker error: {type(exc).__name__}: {exc}\n".encode()
         _send(sock, pack_answer(status, content_type, body))
 
