@@ -66,7 +66,7 @@ class PoolSettings:
 
     @classmethod
     def for_cores(cls, cores: int | None = None, **overrides) -> "PoolSettings":
-        """Defaults for this machine: 2 workers per core (at least 4), a quarter kept for light
+        """Defaults for this machine: 2 workers per core (at least 4), a quarter kept for proven
         clients, one client up to the rest, a queue of 4 per worker."""
         workers = overrides.pop("workers", None) or max(4, 2 * (cores or os.cpu_count() or 2))
         reserve = overrides.pop("reserve", None) or max(1, workers // 4)
