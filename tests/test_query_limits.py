@@ -197,3 +197,25 @@ def test_fair_share_usage_decays():
     share = FairShare(PoolSettings(heavy_after_s=1.0, usage_half_life_s=10))
     share.usage.add("x", 4.0, now=0.0)
     assert share.heavy("x", 0.0) and abs(share.used("x", 10.0) - 2.0) < 1e-9 and not share.heavy("x", 30.0)
+
+
+def test_a_store_in_memory_gets_the_limits_too(tmp_path):
+    """An in-memory store evaluates in threads (no worker can open it): the limits are its guard."""
+    import warnings
+
+    from claimgraph.api.app import create_app
+    from claimgraph.config import Settings
+    from claimgraph.store import OxigraphStore
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    store = OxigraphStore(None)
+    store.update('INSERT DATA { GRAPH <http://e/g> { <http://e/s> <http://e/p> "o" } }')
+    with TestClient(create_app(Settings(store=tmp_path / "unused"), store)) as client:
+        r = client.post("/sparql", content=nested_filter_10kb().encode(),
+                        headers={"Content-Type": "application/sparql-query"})
+        assert r.status_code == 400 and "CLAIMGRAPH_QUERY_MAX_NESTING" in r.text
+        r = client.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o }"},
+                       headers={"Accept": "text/csv"})
+        assert r.status_code == 200 and r.text.split() == ["o", "o"]
