@@ -91,11 +91,10 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     from fastapi.staticfiles import StaticFiles
 
     from . import gsp, linked_data, pages, sparql, ui, void  # the routers import the dependencies above
+    from .allowlist import allowlist
     from .middleware import BodyLimit
 
     settings = settings or get_settings()
-    from .allowlist import allowlist
-
     for entries in (settings.service_allowlist, settings.load_allowlist):
         allowlist(tuple(entries))  # a malformed entry stops the start with its reason, not a query later
 

@@ -31,7 +31,7 @@ from fastapi.responses import Response
 from ..config import Settings
 from ..store import OxigraphStore
 from .answers import TEXT, Answer, ProtocolError, negotiate, split_media_type, with_charset
-from .app import query_parameter, get_app_settings, get_store, route
+from .app import get_app_settings, get_store, query_parameter, route
 from .auth import check_write_access
 from .sparql import to_response
 from .update import write_lock

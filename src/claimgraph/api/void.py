@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from ..config import ONTOLOGY_IRI
 from ..vocab import DCTERMS, FOAF, OWL, RDF, WD, XSD
 from .answers import HTML, Answer, ProtocolError, negotiate, with_charset
-from .app import query_parameter, get_app_settings, get_query_runner, get_store, route
+from .app import get_app_settings, get_query_runner, get_store, query_parameter, route
 from .html import curie, esc, link, page
 from .sparql import run_limited, to_response
 
