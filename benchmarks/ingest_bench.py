@@ -114,7 +114,7 @@ from claimgraph.config import get_settings
 from claimgraph.extract.nlp import load_nlp
 from claimgraph.incremental import FetchState, run_source
 from claimgraph.registry import SourceSpec
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 from claimgraph.web import FetchConfig
 load_nlp(get_settings().spacy_model)
 store_dir = Path(sys.argv[2])

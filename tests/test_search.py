@@ -11,7 +11,7 @@ from claimgraph.search import (
     IndexUpdater, InvalidSearch, Kind, SearchIndex, SearchRequest, SearchSyntaxError, drifted, graph_entries,
     reindex, repair, suspects, triples_from_ntriples,
 )
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 
 BASE = "http://127.0.0.1:8000/id/"
 CHINA, JAPAN, KOREA = BASE + "state/CHN", BASE + "state/JPN", BASE + "state/KOR"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from claimgraph.search import Kind, SearchIndex, SearchRequest, drifted, repair, suspects
-from claimgraph.store import OxigraphStore
+from claimgraph.stores import OxigraphStore
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ CLAIMS = 20
 WRITER = textwrap.dedent(f"""
     import sys
     from claimgraph.search import IndexUpdater, SearchIndex
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
     sys.path.insert(0, {str(Path(__file__).parent)!r})
     from test_search_crash import document
 

@@ -24,7 +24,7 @@ SELECT DISTINCT ?author ?text WHERE {
 @pytest.fixture(scope="module")
 def seed_graphs(seed_store) -> dict[str, str]:
     """The seed store's named graphs as N-Triples, graph by graph."""
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
 
     with OxigraphStore(seed_store.path, read_only=True) as store:
         native = store.native
@@ -34,7 +34,7 @@ def seed_graphs(seed_store) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def expected_cq08(seed_store) -> set[tuple[str, str]]:
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
 
     with OxigraphStore(seed_store.path, read_only=True) as store:
         rows = {(r["author"].value, r["text"].value) for r in store.query(CQ08)}
@@ -62,7 +62,7 @@ def _check_server(server, seed_graphs, expected_cq08) -> None:
 def seed_stamps(seed_store, tmp_path_factory) -> dict[str, str]:
     """The search index's stamps of the seed graphs, built from the embedded store."""
     from claimgraph.search import SearchIndex, reindex
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
 
     with OxigraphStore(seed_store.path, read_only=True) as store, \
             SearchIndex(tmp_path_factory.mktemp("embedded-index")) as index:

@@ -33,8 +33,15 @@ class Settings(BaseSettings):
 
     # -- the API
     query_timeout_s: float = 30.0
-    query_workers: int | None = Field(None, description="Query worker threads (default: 4 per core)")
-    query_queue: int | None = Field(None, description="Queries that may wait for a worker (default: 2x workers)")
+    query_workers: int | None = Field(None, description="Query worker processes (default: 2 per core, at least 4)")
+    query_queue: int | None = Field(None, description="Queries that may wait for a worker (default: 4x workers)")
+    query_per_client: int | None = Field(None, description="Queries one address may run at once (default: 3/4 of workers)")
+    query_worker_memory_mb: int = Field(2048, description="Resident memory a query's worker may reach (0: no cap)")
+    query_max_chars: int = Field(1_000_000, description="Longest query or update text")
+    query_max_nesting: int = Field(100, description="Brackets ( { [ a query may nest")
+    query_max_operators: int = Field(1000, description="Expression and property-path operators in a query")
+    query_max_patterns: int = Field(1000, description="Triple patterns and group elements in a query")
+    update_timeout_s: float = Field(120.0, description="An update's answer waits at most this long (503 beyond)")
     service_allowlist: list[str] = Field(default_factory=lambda: ["https://query.wikidata.org/sparql"])
     load_allowlist: list[str] = Field(default_factory=list, description="IRIs (or prefixes ending in /) LOAD may fetch")
     max_body_bytes: int = Field(50_000_000, description="Largest request body the API accepts (413 beyond)")

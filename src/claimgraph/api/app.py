@@ -35,7 +35,7 @@ from ..config import Settings, get_settings
 from ..stores import OxigraphStore
 from ..stores.presence import announce, withdraw
 from . import gsp, linked_data, pages, sparql, ui, void
-from .deps import get_app_settings, get_query_runner, get_store, route  # noqa: F401 - re-exported
+from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401 - re-exported
 from .middleware import BodyLimit
 
 
@@ -46,28 +46,34 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     """Build the app. With `store` given the caller owns it (it is not closed at
     shutdown); otherwise the lifespan opens `settings.store` read-write.
 
-    Pool size: `settings.query_workers` / `settings.query_queue` when Settings
-    has them, else 4 workers per core (at most 32) and a queue of twice that.
+    Queries on a store on disk run in worker processes (query_pool.py; sizes from
+    `settings.query_workers` etc., see `start_query_evaluator`), on a store in memory
+    in threads; linked-data pages and VoID statistics run in threads (4 per core).
     """
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.staticfiles import StaticFiles
 
+    from .allowlist import allowlist
+
     settings = settings or get_settings()
+    for entries in (settings.service_allowlist, settings.load_allowlist):
+        allowlist(tuple(entries))  # a malformed entry stops the start with its reason, not a query later
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         owned = store is None
         app.state.settings = settings
         app.state.store = OxigraphStore(settings.store) if owned else store
-        workers = settings.query_workers or sparql.default_workers()
-        queued = settings.query_queue or 2 * workers
-        app.state.query_runner = sparql.QueryRunner(workers, queued, settings.query_timeout_s)
+        threads = sparql.default_workers()  # linked-data pages and VoID statistics
+        app.state.query_runner = sparql.QueryRunner(threads, 2 * threads, settings.query_timeout_s)
+        app.state.query_evaluator = await start_query_evaluator(app.state.store, settings, app.state.query_runner)
         if owned:  # say where this store can be written while we hold it (stores/presence.py)
             host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
             announce(settings.store, f"http://{host}:{settings.port}")
         try:
             yield
         finally:
+            await app.state.query_evaluator.close()
             app.state.query_runner.shutdown()
             if owned:
                 withdraw(settings.store)
@@ -97,6 +103,21 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
             allow_headers=["Authorization", "Content-Type", "Accept"], max_age=600,
             allow_credentials=False)
     return app
+
+
+async def start_query_evaluator(store: OxigraphStore, settings: Settings, runner):
+    """Worker processes over the store's folder (`QueryPool`), or threads for a store in memory."""
+    from . import sparql
+    from .query_pool import PoolSettings, QueryPool
+
+    if store.path is None:
+        return sparql.ThreadEvaluator(store, runner)
+    pool = QueryPool(store.path, PoolSettings.for_cores(
+        workers=settings.query_workers, queue=settings.query_queue, per_client=settings.query_per_client,
+        timeout_s=settings.query_timeout_s, memory_mb=settings.query_worker_memory_mb),
+        generation=lambda: store.generation, flush=None if store.read_only else store.flush)
+    await pool.start()
+    return pool
 
 
 def app_factory() -> FastAPI:

@@ -31,7 +31,7 @@ from fastapi.responses import Response
 from ..config import Settings
 from ..stores import OxigraphStore
 from .answers import TEXT, Answer, ProtocolError, negotiate, split_media_type, with_charset
-from .deps import get_app_settings, get_store, route
+from .deps import get_app_settings, get_store, query_parameter, route
 from .auth import check_write_access
 from .sparql import to_response
 from .update import write_lock
@@ -267,7 +267,12 @@ async def gsp_pieces(request: Request) -> dict:
                   summary="SPARQL 1.1 Graph Store HTTP Protocol",
                   description="`?graph=IRI` (a named graph) or `?default` (the store's default graph): GET, HEAD, "
                               "PUT (replace), POST (merge), DELETE; without either, GET dumps the dataset "
-                              "(N-Quads/TriG) and POST merges quads. Writes need `Authorization: Bearer <token>`.")
+                              "(N-Quads/TriG) and POST merges quads. Writes need `Authorization: Bearer <token>`.",
+       openapi_extra={"parameters": [
+           query_parameter("graph", "The named graph's IRI.", type="string", format="iri"),
+           query_parameter("default", "The store's default graph (no value).", type="string", enum=[""])]},
+       openapi_by_method={m: {"requestBody": {"required": False, "content": {
+           media: {"schema": {"type": "string"}} for media in BODY_FORMATS}}} for m in ("put", "post")})
 def graph_store(req: dict = Depends(gsp_pieces), store: OxigraphStore = Depends(get_store),
                 settings: Settings = Depends(get_app_settings)) -> Response:
     # A plain `def`: parsing, loading and dumping block, so they run in the threadpool.

@@ -32,7 +32,7 @@ from fastapi.responses import Response
 from ..config import CG, ONTOLOGY_IRI
 from ..vocab import FOAF, ITSRDF, NIF, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, WD
 from .answers import HTML, TEXT, Answer, ProtocolError, negotiate, with_charset
-from .deps import get_query_runner, get_store, route
+from .deps import get_query_runner, get_store, query_parameter, route
 from .html import curie, render
 from .sparql import QueryRunner, run_limited, to_response
 
@@ -487,8 +487,11 @@ def make_router(base_iri: str, ontology_file: Path) -> APIRouter:
     links = Links(base_iri)
     router = APIRouter(tags=["linked data"])
 
+    format_parameter = query_parameter("format", "Instead of Accept: html, turtle, jsonld, ntriples or rdfxml.")
+
     @route(router, "/ontology", ["GET", "HEAD"], response_class=Response,
-                      summary="The ClaimGraph ontology (HTML documentation, Turtle, JSON-LD, N-Triples, RDF/XML)")
+                      summary="The ClaimGraph ontology (HTML documentation, Turtle, JSON-LD, N-Triples, RDF/XML)",
+                      openapi_extra={"parameters": [format_parameter]})
     def ontology(request: Request) -> Response:
         try:
             answer = answer_ontology(ontology_file, accept=request.headers.get("accept"),
@@ -498,7 +501,11 @@ def make_router(base_iri: str, ontology_file: Path) -> APIRouter:
         return to_response(answer)
 
     @route(router, links.base_path + "{path:path}", ["GET", "HEAD"], response_class=Response,
-                      summary="A linked-data page for an IRI minted under the base IRI")
+                      summary="A linked-data page for an IRI minted under the base IRI",
+                      openapi_extra={"parameters": [
+                          {"name": "path", "in": "path", "required": True, "schema": {"type": "string"},
+                           "description": "The IRI's path under the base IRI (slashes included)."},
+                          format_parameter]})
     def entity(request: Request, store=Depends(get_store), runner: QueryRunner = Depends(get_query_runner)) -> Response:
         # the IRI as minted: percent-encoding kept (raw_path), query string left out
         raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")

@@ -7,12 +7,13 @@ HTTP; the FastAPI route at the bottom only hands it the request's pieces:
 - `parse_protocol_request`  method, parameters, Content-Type, body -> `QueryRequest`,
                             `UpdateRequest` (handled by update.py), None (a
                             service-description request), or `ProtocolError`
+- `check_query_limits`      size, nesting, operators, patterns (query_limits.py): 400 naming the limit
 - `scan_query`              a light SPARQL lexer: query form, FROM clauses, SERVICE targets
 - `check_services`          refuse SERVICE targets not on `settings.service_allowlist`
 - `negotiate`               Accept header (with q-values) -> one offered media type
-- `execute_query`           evaluate + serialise with pyoxigraph (runs in a worker thread)
-- `QueryRunner`             bounded worker pool with a time limit decided before the
-                            first byte is sent
+- `evaluation_request`      the query, its dataset and result formats as plain data for an evaluator:
+                            `QueryPool` (query_pool.py: worker processes, for a store on disk) or
+                            `ThreadEvaluator` (threads, for a store in memory)
 - `service_description`     SPARQL 1.1 Service Description of this endpoint
 - `answer_sparql_request`   all of the above, returning an `Answer` (status, body, type)
 
@@ -26,32 +27,31 @@ graph when only `named-graph-uri` is given, no named graphs when only
 Relative IRIs in queries resolve against `settings.base_iri`, where entity
 IRIs are minted.
 
-Timeouts: pyoxigraph cannot cancel a running query. A query that exceeds
-`settings.query_timeout_s` gets a 503 before any byte is sent, but its worker
-thread runs on until the query finishes and its result is thrown away. The
-pool is bounded (workers + a short queue); a request arriving when all slots
-are taken, including by such abandoned queries, gets 503 at once rather than
-piling up.
+Time limits: a query gets `settings.query_timeout_s` from its arrival and then
+503, decided before any byte is sent. In a worker process (query_pool.py) the
+query is stopped by killing its worker; in a thread (`QueryRunner`, also used
+by linked-data pages and VoID) it cannot be stopped and runs on with its
+result thrown away, so that pool is bounded and answers 503 at once when full.
+An update gets `settings.update_timeout_s` (`apply_update`).
 """
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 import threading
 import time
 import urllib.parse
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import Awaitable, Callable, Sequence, TypeVar
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..config import Settings
-from ..store import OxigraphStore
+from ..stores import OxigraphStore
 from .answers import HTML, TEXT  # noqa: F401
 from .answers import (  # noqa: F401 - re-exported: the protocol's shared pieces
     Answer,
@@ -62,7 +62,11 @@ from .answers import (  # noqa: F401 - re-exported: the protocol's shared pieces
     split_media_type,
     with_charset,
 )
-from .deps import get_app_settings, get_query_runner, get_store, route
+from .allowlist import allowlist
+from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401
+from .lexer import LOCAL_ESCAPE, tokens
+from .query_limits import QueryLimits, check_query_limits
+from .query_worker import evaluate
 
 T = TypeVar("T")
 
@@ -291,20 +295,6 @@ def choose_format(kind: str, accept: str | None, format_override: str | None = N
 
 # ----------------------------------------------------------------------------- query scanning
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<str>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
-  | (?P<pname>(?:[^\W\d_][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w:.\-\u00B7\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
-  | (?P<word>[^\W\d][\w\-]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_LOCAL_ESCAPE = re.compile(r"\\(.)")
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 
 
@@ -325,17 +315,6 @@ class QueryScan:
     services: tuple[ServiceRef, ...]
 
 
-def _tokens(text: str):
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        value = m.group()
-        if kind == "pname" and value.endswith(".") and not value.endswith("\\."):
-            value = value.rstrip(".")  # a local name cannot end with '.': it ends the triple
-        yield kind, value
-
-
 def scan_query(text: str, base_iri: str | None = None) -> QueryScan:
     """Lex a SPARQL query enough to find its form, dataset clauses and SERVICE targets.
 
@@ -344,7 +323,7 @@ def scan_query(text: str, base_iri: str | None = None) -> QueryScan:
     `SERVICE wd:x` and `SERVICE <relative>` resolve to the IRIs the engine
     would call. This does not validate the query (pyoxigraph does).
     """
-    toks = list(_tokens(text))
+    toks = list(tokens(text))
     prefixes: dict[str, str] = {}
     base = base_iri
     form, has_from, services = None, False, []
@@ -357,7 +336,7 @@ def scan_query(text: str, base_iri: str | None = None) -> QueryScan:
         pfx, _, local = pname.partition(":")
         if pfx not in prefixes:
             return None
-        return prefixes[pfx] + _LOCAL_ESCAPE.sub(r"\1", local)
+        return prefixes[pfx] + LOCAL_ESCAPE.sub(r"\1", local)
 
     i = 0
     while i < len(toks):
@@ -390,64 +369,78 @@ def scan_query(text: str, base_iri: str | None = None) -> QueryScan:
     return QueryScan(form, has_from, tuple(services))
 
 
-def check_services(scan: QueryScan, allowlist: Sequence[str]) -> None:
-    """Refuse (400) any SERVICE whose target is not a constant IRI on the allow-list.
-    pyoxigraph would otherwise call whatever address a query names."""
-    allowed = set(allowlist)
+def check_services(scan: QueryScan, allowed: Sequence[str]) -> None:
+    """Refuse (400) any SERVICE whose target is not a constant IRI on the allow-list (compared
+    in normal form, allowlist.py). pyoxigraph would otherwise call whatever address a query names."""
+    if not scan.services:
+        return
+    gate = allowlist(tuple(allowed))
+    shown = str(gate) or "no endpoint (the allow-list is empty)"
     for ref in scan.services:
         if ref.iri is None:
             raise ProtocolError(
                 400, f"SERVICE {ref.written or '(nothing)'} refused: federated queries need a constant "
-                     f"endpoint IRI from the allow-list ({', '.join(sorted(allowed)) or 'empty'}).")
-        if ref.iri not in allowed:
-            raise ProtocolError(
-                400, f"SERVICE <{ref.iri}> refused: this endpoint only federates with "
-                     f"{', '.join(sorted(allowed)) or 'no endpoint (the allow-list is empty)'}.")
+                     f"endpoint IRI from the allow-list ({shown}).")
+        if not gate.allows(ref.iri):
+            raise ProtocolError(400, f"SERVICE <{ref.iri}> refused: this endpoint only federates with {shown}.")
 
 
 # ----------------------------------------------------------------------------- evaluation
 
-
-def result_kind(result: object) -> str:
-    if isinstance(result, ox.QueryBoolean):
-        return "boolean"
-    if isinstance(result, ox.QueryTriples):
-        return "graph"
-    return "solutions"
-
-
 _FORM_KIND = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 
 
-def dataset_options(request: QueryRequest, scan: QueryScan) -> dict:
-    """pyoxigraph `Store.query` options for the request's RDF dataset."""
+def dataset_description(request: QueryRequest, scan: QueryScan) -> dict:
+    """The request's RDF dataset, as plain data for `query_worker.dataset_options`."""
     if request.has_protocol_dataset:
         # The protocol's dataset replaces the query's FROM / FROM NAMED entirely.
-        return {"default_graph": [ox.NamedNode(g) for g in request.default_graph_uris],
-                "named_graphs": [ox.NamedNode(g) for g in request.named_graph_uris]}
-    if scan.has_from:
-        return {"use_default_graph_as_union": False}  # the query's own dataset clause
-    return {"use_default_graph_as_union": True}
+        return {"default_graph": list(request.default_graph_uris), "named_graphs": list(request.named_graph_uris)}
+    return {"union": not scan.has_from}  # with FROM, the query's own dataset clause
 
 
-def execute_query(
-    store: OxigraphStore,
-    request: QueryRequest,
-    scan: QueryScan,
-    accept: str | None,
-    base_iri: str | None,
-) -> Answer:
-    """Evaluate and serialise fully (blocking; run it in a worker thread)."""
-    try:
-        result = store.query(request.query, base_iri=base_iri, **dataset_options(request, scan))
-    except SyntaxError as exc:
-        raise ProtocolError(400, f"SPARQL syntax error: {exc}")
-    fmt, content_type = choose_format(result_kind(result), accept, request.format)
-    try:
-        body = result.serialize(format=fmt)
-    except SyntaxError as exc:  # defensive: some errors surface lazily
-        raise ProtocolError(400, f"SPARQL error: {exc}")
-    return Answer(200, body, content_type)
+def result_formats(scan: QueryScan, accept: str | None, format_override: str | None) -> dict:
+    """Result kind -> [file extension, Content-Type] to serialise it with, or [406, why not].
+
+    Decided here, before evaluation: a request whose query form has no acceptable
+    format raises ProtocolError(406) without any work done. Only the form's kind
+    is offered (all three when the scanner found no form: the engine will say
+    what is wrong)."""
+    kind = _FORM_KIND.get(scan.form or "")
+    if kind:
+        fmt, content_type = choose_format(kind, accept, format_override)
+        return {kind: [fmt.file_extension, content_type]}
+    out = {}
+    for kind in ("solutions", "boolean", "graph"):
+        try:
+            fmt, content_type = choose_format(kind, accept, format_override)
+            out[kind] = [fmt.file_extension, content_type]
+        except ProtocolError as exc:
+            out[kind] = [exc.status, exc.message]
+    return out
+
+
+def evaluation_request(request: QueryRequest, scan: QueryScan, accept: str | None, base_iri: str | None) -> dict:
+    """What an evaluator needs to answer the query (plain data: it crosses to a worker process)."""
+    return {"query": request.query, "base_iri": base_iri, "dataset": dataset_description(request, scan),
+            "formats": result_formats(scan, accept, request.format)}
+
+
+class ThreadEvaluator:
+    """Queries evaluated in threads of this process (`QueryRunner`): for a store in memory,
+    which no worker process can open. The time limit answers 503 but cannot stop the
+    query, and a query that overflows the stack stops the process: the limits of
+    query_limits.py are the only guard here."""
+
+    def __init__(self, store: OxigraphStore, runner: "QueryRunner"):
+        self.store = store
+        self.runner = runner
+
+    async def evaluate(self, request: dict, client: str) -> Answer:
+        status, content_type, body = await arun_limited(self.runner, lambda: evaluate(self.store.native, request))
+        return Answer(status, body, content_type)
+
+    async def close(self) -> None:
+        self.runner.shutdown()
 
 
 class QueryTimeout(Exception):
@@ -565,6 +558,7 @@ async def arun_limited(runner: QueryRunner, job: Callable[[], T], what: str = "q
 
 
 def default_workers() -> int:
+    """Threads for linked-data pages and VoID statistics (and an in-memory store's queries)."""
     return min(32, (os.cpu_count() or 2) * 4)
 
 
@@ -629,16 +623,18 @@ def answer_service_description(endpoint: str, settings: Settings, accept: str | 
 
 # ----------------------------------------------------------------------------- the whole operation
 
+BIG_REQUEST_BYTES = 64 * 1024  # a request this large is scanned off the event loop
+
 
 @dataclass(frozen=True)
 class Plan:
-    """What a SPARQL request needs done: an `answer` already decided, or a blocking
-    `job` to run — a query (in the QueryRunner, with the time limit) or an update
-    (in a thread, without one). The job returns an Answer or raises ProtocolError."""
+    """What a SPARQL request needs done: an `answer` already decided, a `query` to
+    evaluate (an `evaluation_request`, for the query evaluator), or an `update` to
+    apply (a blocking job returning an Answer, run in a thread with a time limit)."""
 
     answer: Answer | None = None
-    job: Callable[[], Answer] | None = None
-    is_query: bool = True
+    query: dict | None = None
+    update: Callable[[], Answer] | None = None
 
 
 def plan_sparql_request(
@@ -652,8 +648,12 @@ def plan_sparql_request(
     store: OxigraphStore,
     settings: Settings,
     authorization: str | None = None,
+    limits: QueryLimits | None = None,
+    **_ignored,
 ) -> Plan:
-    """Everything that decides a request without touching the store (cheap: fine on the event loop)."""
+    """Everything that decides a request without evaluating it: the protocol, the limits
+    of query_limits.py, the SERVICE allow-list and the result format (cheap for a
+    small request; `answer_sparql_request` moves a big one off the event loop)."""
     try:
         request = parse_protocol_request(method, params, content_type, body)
         if request is None:
@@ -662,53 +662,88 @@ def plan_sparql_request(
         if isinstance(request, UpdateRequest):
             from .update import answer_update
 
-            return Plan(job=lambda: answer_update(request, authorization=authorization, store=store,
-                                                  settings=settings), is_query=False)
+            return Plan(update=lambda: answer_update(request, authorization=authorization, store=store,
+                                                     settings=settings))
+        check_query_limits(request.query, limits or QueryLimits.from_settings(settings))
         scan = scan_query(request.query, settings.base_iri)
         check_services(scan, settings.service_allowlist)
-        kind = _FORM_KIND.get(scan.form or "")
-        if kind:  # refuse an unacceptable format before doing any work
-            choose_format(kind, accept, request.format)
-        return Plan(job=lambda: execute_query(store, request, scan, accept, settings.base_iri))
+        return Plan(query=evaluation_request(request, scan, accept, settings.base_iri))
     except ProtocolError as exc:
         return Plan(Answer.error(exc))
 
 
-def failed(exc: Exception) -> Answer:
-    """The Answer for an exception a job raised."""
-    if isinstance(exc, ProtocolError):
-        return Answer.error(exc)
-    # the store or an allowed SERVICE call failed (OSError), or worse
-    return Answer(500, f"Query evaluation failed: {type(exc).__name__}: {exc}\n".encode("utf-8"), TEXT)
+async def apply_update(job: Callable[[], Answer], timeout_s: float | None) -> Answer:
+    """Run an update job in the threadpool; past `timeout_s` answer 503 without waiting for it.
 
+    A pyoxigraph update cannot be stopped and the API process is the store's only writer,
+    so an update past its limit is not killed: it goes on, applied whole or not at all
+    (one transaction), and later writes wait for it. The limit keeps the client (and a
+    connection) from waiting forever."""
+    from starlette.concurrency import run_in_threadpool
 
-def answer_sparql_request(*, runner: QueryRunner, **pieces) -> Answer:
-    """A SPARQL query or update operation from request pieces to an `Answer`, blocking
-    (a query up to the time limit, an update until it is applied). `pieces` are
-    `plan_sparql_request`'s arguments."""
-    plan = plan_sparql_request(**pieces)
-    if plan.answer is not None:
-        return plan.answer
+    started = time.perf_counter()
+    task = asyncio.ensure_future(run_in_threadpool(job))
     try:
-        return run_limited(runner, plan.job) if plan.is_query else plan.job()
-    except Exception as exc:  # noqa: BLE001
-        return failed(exc)
+        async with asyncio.timeout(timeout_s if timeout_s and timeout_s > 0 else None):
+            return await asyncio.shield(task)
+    except TimeoutError:
+        return Answer.error(ProtocolError(
+            503, f"The update did not finish within the {timeout_s:g} s limit "
+                 f"({time.perf_counter() - started:.1f} s elapsed). It cannot be stopped: it goes on and is applied "
+                 "whole or not at all; later writes wait for it. Check the store before sending it again.",
+            {"Retry-After": "30"}))
 
 
-async def answer_sparql_request_async(*, runner: QueryRunner, **pieces) -> Answer:
-    """`answer_sparql_request` for the event loop: a query waits on its worker without
-    holding a threadpool thread; an update runs in the threadpool."""
-    plan = plan_sparql_request(**pieces)
-    if plan.answer is not None:
-        return plan.answer
-    try:
-        if plan.is_query:
-            return await arun_limited(runner, plan.job)
+async def answer_sparql_request(
+    *,
+    evaluator,
+    client: str = "unknown",
+    disconnected: Callable[[], Awaitable[None]] | None = None,
+    **pieces,
+) -> Answer:
+    """A SPARQL query or update operation from request pieces to an `Answer` (`pieces` are
+    `plan_sparql_request`'s arguments). A query goes to `evaluator` (a `QueryPool`, or a
+    `ThreadEvaluator` for a store in memory) on behalf of `client`; if `disconnected`
+    (awaitable: the client went away) completes first, the query is stopped."""
+    if len(pieces.get("body") or b"") + sum(len(v) for _, v in pieces.get("params") or ()) > BIG_REQUEST_BYTES:
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(plan.job)
-    except Exception as exc:  # noqa: BLE001
-        return failed(exc)
+        plan = await run_in_threadpool(lambda: plan_sparql_request(**pieces))
+    else:
+        plan = plan_sparql_request(**pieces)
+    if plan.answer is not None:
+        return plan.answer
+    try:
+        if plan.update is not None:
+            settings = pieces["settings"]
+            return await apply_update(plan.update, getattr(settings, "update_timeout_s", None))
+        evaluation = asyncio.ensure_future(evaluator.evaluate(plan.query, client))
+        if disconnected is None:
+            return await evaluation
+        done, _ = await asyncio.wait({evaluation}, timeout=DISCONNECT_WATCH_AFTER_S)
+        if not done:  # a long one: stop it if its client goes away
+            watcher = asyncio.ensure_future(disconnected())
+            done, _ = await asyncio.wait({evaluation, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            watcher.cancel()
+            if evaluation not in done:
+                evaluation.cancel()
+                return Answer(499, b"The client closed the connection; the query was stopped.\n", TEXT)
+        return evaluation.result()
+    except ProtocolError as exc:
+        return Answer.error(exc)
+    except OSError as exc:  # the store failed
+        return Answer(500, f"Query evaluation failed: {type(exc).__name__}: {exc}\n".encode("utf-8"), TEXT)
+
+
+DISCONNECT_WATCH_AFTER_S = 0.2  # queries that answer sooner are not watched (it costs a task per query)
+
+
+async def until_disconnected(receive) -> None:
+    """Return when the ASGI `receive` channel says the client went away (call it after the body was read)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
 
 
 # ----------------------------------------------------------------------------- routes
@@ -727,6 +762,8 @@ async def http_pieces(request: Request) -> dict:
         "accept": headers.get("accept"),
         "endpoint": lambda: str(request.url.replace(query="", fragment="")),  # only the service description needs it
         "authorization": headers.get("authorization"),
+        "client": request.client.host if request.client else "unknown",
+        "disconnected": lambda: until_disconnected(request.receive),
     }
 
 
@@ -740,21 +777,81 @@ SPARQL_DOC = (
     "`application/sparql-query`; `default-graph-uri`/`named-graph-uri` repeatable; result format by Accept "
     "or `format=`/`output=`. Update (needs `Authorization: Bearer <token>`): POST form-encoded with `update=` "
     "or POST `application/sparql-update`; `using-graph-uri`/`using-named-graph-uri` repeatable; 204 when "
-    "applied. GET without `query` returns the service description."
+    "applied. GET without `query` returns the service description. A query over the limits (size, nesting, "
+    "operators, patterns) gets 400 naming the limit; past the time limit 503; too many at once from one "
+    "address 429."
 )
 
 
-@route(router, "/sparql", ["GET", "POST"], summary="SPARQL 1.1 query and update endpoint",
-                  description=SPARQL_DOC, response_class=Response)
+def _param(name: str, description: str, *, repeat: bool = False) -> dict:
+    schema = {"type": "array", "items": {"type": "string"}} if repeat else {"type": "string"}
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema,
+            **({"style": "form", "explode": True} if repeat else {})}
+
+
+QUERY_PARAMETERS = [
+    _param("query", "The SPARQL query (GET, or POST form field)."),
+    _param("default-graph-uri", "A graph of the query's default graph (repeatable).", repeat=True),
+    _param("named-graph-uri", "A named graph of the query's dataset (repeatable).", repeat=True),
+    _param("format", "Result format instead of Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, "
+                     "jsonld, rdfxml, nquads, trig, n3 (CONSTRUCT/DESCRIBE); or a media type."),
+    _param("output", "Same as `format`."),
+]
+UPDATE_PARAMETERS = [
+    _param("using-graph-uri", "A graph of the update's WHERE default graph (repeatable).", repeat=True),
+    _param("using-named-graph-uri", "A named graph of the update's WHERE dataset (repeatable).", repeat=True),
+]
+FORM_FIELDS = {
+    "query": {"type": "string", "description": "A SPARQL query."},
+    "update": {"type": "string", "description": "A SPARQL update (needs the bearer token)."},
+    "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+    "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+    "using-graph-uri": {"type": "array", "items": {"type": "string"}},
+    "using-named-graph-uri": {"type": "array", "items": {"type": "string"}},
+    "format": {"type": "string"},
+    "output": {"type": "string"},
+}
+SPARQL_RESPONSES = {
+    "200": {"description": "Query results, or the service description (GET without `query`)",
+            "content": {m: {} for m in [JSON_RESULTS, XML_RESULTS, CSV, TSV, TURTLE, N_TRIPLES, JSON_LD, RDF_XML]}},
+    "204": {"description": "The update was applied"},
+    "400": {"description": "Not a valid request, query or update; over a limit (named)",
+            "content": {"text/plain": {}}},
+    "401": {"description": "An update without the right bearer token", "content": {"text/plain": {}}},
+    "406": {"description": "No acceptable result format", "content": {"text/plain": {}}},
+    "413": {"description": "The body is larger than CLAIMGRAPH_MAX_BODY_BYTES", "content": {"text/plain": {}}},
+    "415": {"description": "Unsupported Content-Type", "content": {"text/plain": {}}},
+    "429": {"description": "Too many queries from this address at once", "content": {"text/plain": {}}},
+    "503": {"description": "Past the time limit, or the endpoint is busy", "content": {"text/plain": {}}},
+}
+SPARQL_OPENAPI = {
+    "get": {"parameters": QUERY_PARAMETERS},
+    "post": {
+        "parameters": QUERY_PARAMETERS[1:] + UPDATE_PARAMETERS,
+        "requestBody": {"required": True, "content": {
+            FORM: {"schema": {"type": "object", "properties": FORM_FIELDS}},
+            SPARQL_QUERY: {"schema": {"type": "string"}},
+            SPARQL_UPDATE: {"schema": {"type": "string"}},
+        }},
+    },
+}
+
+
 async def sparql_endpoint(
     pieces: dict = Depends(http_pieces),
     store: OxigraphStore = Depends(get_store),
     settings: Settings = Depends(get_app_settings),
-    runner: QueryRunner = Depends(get_query_runner),
+    evaluator=Depends(get_query_evaluator),
 ) -> Response:
-    # `async`: a query waits for its pool worker without holding a threadpool thread as well
-    # (one hand-off per request instead of two); an update runs in the threadpool.
-    return to_response(await answer_sparql_request_async(**pieces, store=store, settings=settings, runner=runner))
+    # `async`: a query waits for its worker on the event loop; an update runs in the threadpool.
+    return to_response(await answer_sparql_request(**pieces, store=store, settings=settings, evaluator=evaluator))
+
+
+for _method in ("GET", "POST"):
+    router.api_route("/sparql", methods=[_method], operation_id=f"sparql_endpoint_{_method.lower()}",
+                     summary="SPARQL 1.1 query and update endpoint", description=SPARQL_DOC,
+                     response_class=Response, responses=SPARQL_RESPONSES,
+                     openapi_extra=SPARQL_OPENAPI[_method.lower()])(sparql_endpoint)
 
 
 async def sparql_fast_path(request: Request) -> Response:
@@ -768,9 +865,9 @@ async def sparql_fast_path(request: Request) -> Response:
     in /docs and serves it if this route is not mounted.
     """
     pieces = await http_pieces(request)
-    return to_response(await answer_sparql_request_async(
+    return to_response(await answer_sparql_request(
         **pieces, store=await get_store(request), settings=await get_app_settings(request),
-        runner=await get_query_runner(request)))
+        evaluator=await get_query_evaluator(request)))
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)

@@ -23,14 +23,17 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..config import Settings
-from ..store import OxigraphStore
+from ..stores import OxigraphStore
+from .allowlist import allowlist
 from .answers import TEXT, Answer, ProtocolError
 from .auth import check_write_access
-from .sparql import _LOCAL_ESCAPE, _TOKEN, UpdateRequest, check_services, scan_query
+from .lexer import LOCAL_ESCAPE, TOKEN
+from .query_limits import QueryLimits, check_query_limits
+from .sparql import UpdateRequest, check_services, scan_query
 
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
@@ -53,7 +56,7 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     out = []
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind = m.lastgroup
         if kind in ("ws", "comment"):
             continue
@@ -105,7 +108,7 @@ def scan_update(text: str, base_iri: str | None = None) -> UpdateScan:
         if tok.kind == "pname":
             pfx, _, local = tok.value.partition(":")
             if pfx in prefixes:
-                return prefixes[pfx] + _LOCAL_ESCAPE.sub(r"\1", local)
+                return prefixes[pfx] + LOCAL_ESCAPE.sub(r"\1", local)
         return None
 
     i = 0
@@ -202,22 +205,23 @@ def apply_dataset(text: str, scan: UpdateScan, request: UpdateRequest) -> str:
     return "".join(out)
 
 
-def allowed_source(iri: str, allowlist: Sequence[str]) -> bool:
-    """An allow-list entry matches its exact IRI; an entry ending in '/' also matches everything under it."""
-    return any(iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allowlist)
+def allowed_source(iri: str, allowed: Sequence[str]) -> bool:
+    """An allow-list entry matches its exact IRI; an entry ending in '/' also matches everything under
+    it; both compared in normal form (allowlist.py: dot segments, case, default ports)."""
+    return allowlist(tuple(allowed)).allows(iri)
 
 
-def check_loads(scan: UpdateScan, allowlist: Sequence[str]) -> None:
+def check_loads(scan: UpdateScan, allowed: Sequence[str]) -> None:
     """Refuse (400) LOAD from any address not on the allow-list: pyoxigraph would fetch whatever URL it names."""
     for op in scan.operations:
         if op.keyword != "LOAD":
             continue
         src = op.load_source
-        shown = ", ".join(allowlist) or "nothing (the load allow-list is empty)"
+        shown = ", ".join(allowed) or "nothing (the load allow-list is empty)"
         if not src:
             raise ProtocolError(400, f"LOAD refused: its source is not a constant IRI this endpoint can check; "
                                      f"it only loads from {shown}.")
-        if not allowed_source(src, allowlist):
+        if not allowed_source(src, allowed):
             raise ProtocolError(400, f"LOAD <{src}> refused: this endpoint only loads from {shown}.")
 
 
@@ -244,6 +248,10 @@ def answer_update(
     scan = UpdateScan(())
     try:
         check_write_access(authorization, settings, "SPARQL updates")
+        # an update's size is bounded by the body limit alone: INSERT DATA may carry megabytes of triples
+        limits = QueryLimits.from_settings(settings)
+        check_query_limits(request.update, replace(limits, max_chars=max(limits.max_chars, settings.max_body_bytes)),
+                           "update")
         scan = scan_update(request.update, settings.base_iri)
         check_services(scan_query(request.update, settings.base_iri), settings.service_allowlist)
         check_loads(scan, settings.load_allowlist)

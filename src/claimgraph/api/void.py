@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from ..config import ONTOLOGY_IRI
 from ..vocab import DCTERMS, FOAF, OWL, RDF, WD, XSD
 from .answers import HTML, Answer, ProtocolError, negotiate, with_charset
-from .deps import get_app_settings, get_query_runner, get_store, route
+from .deps import get_app_settings, get_query_runner, get_store, query_parameter, route
 from .html import render
 from .sparql import run_limited, to_response
 
@@ -245,7 +245,9 @@ router = APIRouter(tags=["dataset"])
 
 
 @route(router, "/.well-known/void", ["GET", "HEAD"], response_class=Response,
-                  summary="VoID description of the dataset (Turtle, N-Triples, JSON-LD, RDF/XML, HTML)")
+                  summary="VoID description of the dataset (Turtle, N-Triples, JSON-LD, RDF/XML, HTML)",
+                  openapi_extra={"parameters": [query_parameter("format", "Instead of Accept: turtle, jsonld, "
+                                                                          "ntriples, rdfxml or html.")]})
 def well_known_void(request: Request, store=Depends(get_store), settings=Depends(get_app_settings),
                     runner=Depends(get_query_runner)) -> Response:
     origin = str(request.base_url).rstrip("/")

@@ -6,7 +6,7 @@
 - `sync`: `IndexUpdater` for the load step, `repair` after a crash, `reindex`.
 
     from claimgraph.search import SearchIndex, SearchRequest, reindex
-    from claimgraph.store import OxigraphStore
+    from claimgraph.stores import OxigraphStore
 
     with OxigraphStore("data/store") as store, SearchIndex("data/search") as index:
         print(reindex(store, index).render())
