@@ -73,7 +73,7 @@ def seed_stamps(seed_store, tmp_path_factory) -> dict[str, str]:
 def _search_index_agrees(server, seed_stamps, tmp_path) -> None:
     """`reindex` over the server's SPARQL endpoint (the remote store's `query`) builds the
     same entries as over the embedded store, graph by graph."""
-    from claimgraph.remote_store import RemoteGraphStore
+    from claimgraph.stores.remote import RemoteGraphStore
     from claimgraph.search import SearchIndex, SearchRequest, reindex
 
     remote = RemoteGraphStore(server.query_url, server.gsp_url)

@@ -60,3 +60,24 @@ def test_discover_skips_the_manifest_and_hidden_files(tmp_path):
     for name in ["b.txt", "a.html", ".hidden.txt", "manifest.yaml", "notes.pdf"]:
         (tmp_path / name).write_text("x")
     assert [p.name for p in discover_pages([tmp_path])] == ["a.html", "b.txt"]
+
+
+def test_an_html_page_is_decoded_as_a_browser_decodes_it(tmp_path):
+    """An HTML file's encoding comes from the page (or the web's windows-1252 fallback for an
+    unlabelled page that is not UTF-8); a text page stays strict UTF-8 unless its manifest says."""
+    from claimgraph.sources.files import decode_html, read_source_file
+
+    unlabelled = "<html><body><p>It\u2019s the \u201cend\u201d of caf\u00e9 diplomacy</p></body></html>".encode("cp1252")
+    assert decode_html(unlabelled) == ("<html><body><p>It\u2019s the \u201cend\u201d of caf\u00e9 diplomacy</p></body></html>", "cp1252")
+    labelled = '<meta charset="iso-8859-1"><p>na\u00efve</p>'.encode("latin-1")
+    assert decode_html(labelled)[0].endswith("na\u00efve</p>")
+    assert decode_html("<p>\u00fcber</p>".encode("utf-8"), "utf-8")[0] == "<p>\u00fcber</p>"
+    assert decode_html(b"\xef\xbb\xbf<p>x</p>")[0] == "<p>x</p>"
+
+    page = tmp_path / "page.html"
+    page.write_bytes(unlabelled)
+    assert "caf\u00e9" in read_source_file(page).text
+    text = tmp_path / "page.txt"
+    text.write_bytes("caf\u00e9".encode("cp1252"))
+    with pytest.raises(SourceError, match="not valid utf-8"):
+        read_source_file(text)

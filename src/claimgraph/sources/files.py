@@ -8,7 +8,9 @@ file never stops the others.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,7 +38,7 @@ class ManifestEntry:
     article_kind: str | None = None  # analysis | opinion | news
     section: str | None = None
     url: str | None = None
-    encoding: str = "utf-8"
+    encoding: str | None = None  # unset: UTF-8 for text pages, the page's own declaration for HTML
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -136,19 +138,63 @@ def read_source_file(path: Path, entry: ManifestEntry | None = None, *, max_byte
                          media_type=PAGE_SUFFIXES.get(path.suffix.lower(), "text/plain"))
 
 
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# WHATWG Encoding: these labels mean windows-1252 in a browser.
+_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp1252",
+                        "windows-1252", "x-cp1252", "cp819", "ibm819", "iso-ir-100", "csisolatin1"}
+
+
+def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of an HTML page, decided the way a browser does (WHATWG): a byte-order
+    mark, else the charset the server declared, else the page's own <meta charset>, else UTF-8
+    when the bytes are valid UTF-8, else windows-1252 (the web's fallback for unlabelled pages).
+    A declaration the bytes contradict yields to valid UTF-8, else replacement characters."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom):].decode(name, errors="replace"), name
+    label = (declared or "").strip().lower()
+    if not label:
+        m = _META_CHARSET_RE.search(raw[:4096])
+        label = m.group(1).decode("ascii").lower() if m else ""
+    if label in _WINDOWS_1252_LABELS:
+        label = "cp1252"
+    if label:
+        try:
+            return raw.decode(label), label
+        except UnicodeDecodeError:
+            pass
+        except LookupError:
+            label = ""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        if label:
+            return raw.decode(label, errors="replace"), label
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:  # the five bytes windows-1252 leaves undefined: Latin-1 maps every byte
+        return raw.decode("latin-1"), "latin-1"
+
+
 def decode_source(
     raw: bytes, *, location: str, label: str, source_id: str, media_type: str,
-    entry: ManifestEntry | None = None,
+    entry: ManifestEntry | None = None, declared_charset: str | None = None,
 ) -> SourceDocument:
-    """Bytes -> SourceDocument; shared by files and (later) HTTP fetches."""
+    """Bytes -> SourceDocument; shared by files and HTTP fetches. A text page must be UTF-8
+    unless its manifest entry names its encoding; an HTML page's encoding is decided as a
+    browser decides it (`decode_html`)."""
     if not raw.strip():
         raise SourceError(label, "empty file" if not raw else "no text (only white space)")
     head = raw[:8192]
     if b"\x00" in head or sum(head.count(bytes([b])) for b in _CONTROL_BYTES) > len(head) // 100 + 2:
         raise SourceError(label, "binary content, not a text page")
-    encoding = entry.encoding if entry else "utf-8"
+    encoding = (entry.encoding if entry else None) or "utf-8"
     try:
-        text = raw.decode(encoding)
+        if media_type == "text/html" and not (entry and entry.encoding):
+            text, encoding = decode_html(raw, declared_charset)
+        else:
+            text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise SourceError(
             label,

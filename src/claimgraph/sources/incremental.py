@@ -24,7 +24,6 @@ state (sources/state.py).
 """
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -47,7 +46,6 @@ __all__ = ["Candidate", "DocumentReport", "FetchState", "Fetched", "RunReport", 
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_ACCEPT = "text/html, application/xhtml+xml, text/plain;q=0.8, */*;q=0.1"
-_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,13 +68,6 @@ class Fetched:
         return pipeline.FetchedDocument(c.key, c.source_id, self.source, entry, seconds=self.seconds)
 
 
-def _sniff_charset(raw: bytes, declared: str | None) -> str:
-    if declared:
-        return declared
-    m = _META_CHARSET_RE.search(raw[:4096])
-    return m.group(1).decode("ascii").lower() if m else "utf-8"
-
-
 def fetch_document(candidate: Candidate, fetcher: Fetcher | None, validators: Validators | None = None,
                    *, max_bytes: int = 5_000_000) -> Fetched:
     """Read a file or GET a URL (conditionally when `validators` are given). Raises SourceError."""
@@ -97,8 +88,7 @@ def fetch_document(candidate: Candidate, fetcher: Fetcher | None, validators: Va
     source = decode_source(
         result.content, location=result.final_url, label=candidate.url, source_id=candidate.source_id,
         media_type="text/html" if media_type in HTML_TYPES else "text/plain",
-        entry=ManifestEntry(id=candidate.source_id, file=candidate.key,
-                            encoding=_sniff_charset(result.content, result.charset)),
+        entry=ManifestEntry(id=candidate.source_id, file=candidate.key), declared_charset=result.charset,
     )
     return Fetched(candidate, replace(source, url=candidate.key, fetched_at=result.fetched_at), result.validators,
                    seconds=time.perf_counter() - started)
