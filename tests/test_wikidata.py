@@ -6,7 +6,6 @@ the project ships.
 """
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wikidata_standin import WikidataStandIn, start_standin  # noqa: E402
 
 from claimgraph import vocab as V  # noqa: E402
