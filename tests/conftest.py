@@ -14,7 +14,13 @@ Requirements. What a test needs beyond the venv has a name in `REQUIREMENTS`
 fixture or helper calls `need("virtuoso")`, which returns what it found. When
 it is missing the test is skipped with a reason naming it and how to get it.
 No other way of skipping: a bare `pytest.skip`, `skipif` or an
-`if …exists():` that quietly leaves a check out hides a failure.
+`if …exists():` that quietly leaves a check out hides a failure. A new
+requirement goes into `REQUIREMENTS`, into `scripts/setup.sh --test` (so CI has
+it) and into the README's table.
+
+Assertions. Every test asserts something that could fail when the thing it
+guards breaks: no `or True`, no assert on a constant, no try/except that
+swallows a failure, no test that only runs code.
 
 CI. When `CI=true` (CI's own) or `CLAIMGRAPH_CI=1` (set by `.ci/run`), every
 skip is a failure unless the test's id is on the allow-list `.ci/run` passes in
