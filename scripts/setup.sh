@@ -6,7 +6,8 @@
 #   bash scripts/setup.sh --test   that, plus what only the tests need: pytest and playwright,
 #                                  Java for HermiT, Chromium for the browser test, docker-compose
 #                                  to validate docker-compose.yml (no Docker engine is needed),
-#                                  Virtuoso for the store-backend tests
+#                                  Virtuoso for the store-backend tests, npm for YASGUI (which the
+#                                  API and browser tests need)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=run
@@ -38,12 +39,13 @@ if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   command -v virtuoso-t >/dev/null 2>&1 || missing+=(virtuoso-opensource-7-bin)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "setup: installing ${missing[*]}"
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-      echo "setup: missing ${missing[*]}; the tests that need them will be skipped" >&2
+      echo "setup: missing ${missing[*]}; the tests that need them will be skipped (in CI: fail)" >&2
     fi
   fi
 fi

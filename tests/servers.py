@@ -55,6 +55,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import need
+
 BIN = Path(sys.executable).parent
 
 
@@ -136,9 +138,7 @@ def _ask_ok(url: str) -> bool:
 # -- Oxigraph's server ----------------------------------------------------------------------
 
 def start_oxigraph(folder: Path) -> SparqlServer:
-    exe = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
-    if exe is None:
-        pytest.skip("oxigraph (the server, PyPI package `oxigraph`) is not installed: pip install -e '.[test]'")
+    exe = need("oxigraph-server")  # skips, naming it, when it is missing (in CI: fails)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = folder / "oxigraph.log"
@@ -210,9 +210,7 @@ def _isql(exe: str, sql_port: int, password: str, sql: str) -> str:
 
 
 def start_virtuoso(folder: Path) -> tuple[SparqlServer, callable]:
-    server_exe, isql_exe = shutil.which("virtuoso-t"), shutil.which("isql-vt")
-    if server_exe is None or isql_exe is None:
-        pytest.skip("Virtuoso is not installed (Debian virtuoso-opensource-7-bin; scripts/setup.sh installs it as root)")
+    server_exe, isql_exe = need("virtuoso")  # skips, naming it, when it is missing (in CI: fails)
     sql_port, http_port = _free_port(), _free_port()
     (folder / "www").mkdir(parents=True, exist_ok=True)
     ini = folder / "virtuoso.ini"

@@ -8,14 +8,16 @@ tested directly at the end.
 """
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -23,7 +25,7 @@ import pytest
 
 from claimgraph.api import sparql
 from claimgraph.stores import OxigraphStore
-from conftest import ServerProcess, free_port
+from conftest import HANG_S, ONTOLOGY, PROTOCOL_CHECKER, ServerProcess, free_port, need, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +37,6 @@ KASEI = "http://kasei.us/2009/09/sparql/data/"
 FOAF_DOC = "http://xmlns.com/foaf/0.1/Document"
 PC = "http://example.org/protocol-check/"
 DESCRIBE_ME = PC + "describe-me"
-CHECKER = Path("/work/shared/tools/sparql_protocol_check.py")
 
 DOC1 = f"""<{EX}alice> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{SCHEMA}Person> .
 <{EX}alice> <{SCHEMA}name> "Alice"@en .
@@ -57,9 +58,10 @@ DESCRIBE_GRAPH = (PC + "describe-graph",
 NAMES = "PREFIX schema: <http://schema.org/> SELECT ?name WHERE { ?p a schema:Person ; schema:name ?name } ORDER BY ?name"
 PERSONS_CONSTRUCT = ("PREFIX schema: <http://schema.org/> "
                      "CONSTRUCT { ?p schema:name ?name } WHERE { ?p a schema:Person ; schema:name ?name }")
-# About 64M rows counted: seconds of CPU on any machine, far beyond a 0.5 s limit.
+# 2.6e10 rows counted: hours of CPU on any machine. It ends only by a server's time limit, and a
+# server that waited for its end would hang the client (HANG_S), so no test needs a clock.
 _V = " ".join(str(i) for i in range(400))
-SLOW = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {_V} }} VALUES ?b {{ {_V} }} VALUES ?c {{ {_V} }} }}"
+RUNAWAY = f"SELECT (COUNT(*) AS ?n) WHERE {{ {' '.join(f'VALUES ?{v} {{ {_V} }}' for v in 'abcd')} }}"
 
 
 # ----------------------------------------------------------------------------- servers
@@ -147,19 +149,18 @@ def test_index_page_is_yasgui_with_the_competency_questions(client, server):
 
     r = client.get(server.base + "/")
     assert r.status_code == 200 and ctype(r) == "text/html"
-    if not ui.yasgui_available():
-        pytest.skip("YASGUI's files are not installed (scripts/setup_ui.sh): the plain form is served")
+    need("yasgui")  # without it the plain form is served (test_fallback_form_without_yasgui)
     assert "/static/yasgui/yasgui.min.js" in r.text and "/static/claimgraph.js" in r.text
     assert '"name": "CQ01"' in r.text and '"endpoint": "/sparql"' in r.text
     for path in ("/static/yasgui/yasgui.min.js", "/static/yasgui/yasgui.min.css", "/static/claimgraph.js"):
         assert client.get(server.base + path).status_code == 200, path
 
 
-def test_fallback_form_without_yasgui(monkeypatch):
+def test_fallback_form_without_yasgui(monkeypatch, tmp_path):
     from claimgraph.api import ui
 
-    monkeypatch.setattr(ui, "YASGUI_JS", Path("/nonexistent/yasgui.min.js"))
-    examples = ui.load_examples(Path(__file__).resolve().parents[1] / "ontology" / "queries")
+    monkeypatch.setattr(ui, "YASGUI_JS", tmp_path / "missing" / "yasgui.min.js")
+    examples = ui.load_examples(ONTOLOGY / "queries")
     html = ui.index_html(examples, "http://127.0.0.1:8000/id/")
     assert 'action="/sparql"' in html and 'name="query"' in html
     assert "not installed" in html and "CQ14" in html
@@ -168,7 +169,7 @@ def test_fallback_form_without_yasgui(monkeypatch):
 def test_examples_are_the_competency_questions():
     from claimgraph.api import ui
 
-    examples = ui.load_examples(Path(__file__).resolve().parents[1] / "ontology" / "queries")
+    examples = ui.load_examples(ONTOLOGY / "queries")
     assert [e.name for e in examples] == [f"CQ{i:02d}" for i in range(1, 15)]
     assert examples[7].title == "What do authors claim about China?"
     page = ui.yasgui_page(examples[:1] + [ui.Example("X", "t", "SELECT * { ?s ?p '</script>' }")], "http://b/id/")
@@ -481,102 +482,53 @@ def test_service_description_browser_redirects_to_query_page(client, server):
 
 
 def test_time_limit_503_and_the_server_keeps_serving(strict_server):
-    with httpx.Client(timeout=30) as c:
-        t0 = time.perf_counter()
-        r = c.get(strict_server.url, params={"query": SLOW})
-        elapsed = time.perf_counter() - t0
-        assert r.status_code == 503, r.text[:200]
+    with httpx.Client(timeout=HANG_S) as c:  # a server that waited for RUNAWAY to end would hang here
+        r = c.get(strict_server.url, params={"query": RUNAWAY})
+        assert r.status_code == 503, r.text[:200]  # only the 0.5 s limit can end RUNAWAY
         assert "0.5 s limit" in r.text and "stopped" in r.text
         assert r.headers["retry-after"]
-        assert elapsed < 3, elapsed  # answered at the limit, not when the query ended
         # the runaway query's worker was killed and a spare took its place; others keep being answered
-        t0 = time.perf_counter()
         r = c.get(strict_server.url, params={"query": NAMES})
         assert names_of(r) == ["Alice"]
         assert c.get(strict_server.base + "/healthz").json()["status"] == "ok"
-        assert time.perf_counter() - t0 < 1
 
 
-def test_second_client_keeps_normal_latency_while_a_runaway_query_is_cut_off(tmp_path):
-    """One client sends a runaway query; while it runs, and after the limit cuts it off
-    (503, its worker killed and replaced), another client's queries are
-    answered about as fast as before."""
+def test_short_queries_are_answered_while_a_runaway_query_runs(tmp_path):
+    """One client sends a query that cannot end before the server's time limit; while it runs,
+    another client's queries and /healthz are answered, and the runaway is still unanswered after
+    them (how fast they are while it runs is benchmarks/runaway_bench.py's to measure)."""
     make_store(tmp_path / "store", {G1: DOC1, G2: DOC2})
-    srv = Server(tmp_path / "store", tmp_path / "uvicorn.log", CLAIMGRAPH_QUERY_TIMEOUT_S="2")
+    srv = Server(tmp_path / "store", tmp_path / "uvicorn.log", CLAIMGRAPH_QUERY_TIMEOUT_S=str(HANG_S))
+    runaway = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=HANG_S)
     try:
-        with httpx.Client(timeout=30) as c:
-            def timed() -> float:
-                t0 = time.perf_counter()
+        runaway.request("GET", "/sparql?" + urlencode({"query": RUNAWAY}))
+        with httpx.Client(timeout=HANG_S) as c:
+            for _ in range(5):
                 assert names_of(c.get(srv.url, params={"query": NAMES})) == ["Alice", "Bob"]
-                return time.perf_counter() - t0
-
-            for _ in range(5):  # warm up
-                timed()
-            baseline = sorted(timed() for _ in range(20))[10]
-            runaway = {}
-
-            def run_away():
-                with httpx.Client(timeout=30) as c2:
-                    t0 = time.perf_counter()
-                    r = c2.get(srv.url, params={"query": SLOW})
-                    runaway.update(status=r.status_code, seconds=time.perf_counter() - t0)
-
-            th = threading.Thread(target=run_away)
-            th.start()
-            time.sleep(0.3)
-            during = []
-            while th.is_alive():
-                during.append(timed())
-                time.sleep(0.05)
-            th.join()
-            after = [timed() for _ in range(10)]  # the runaway's worker was killed and replaced
-        assert runaway["status"] == 503 and runaway["seconds"] < 4, runaway
-        assert len(during) >= 5
-        limit = max(0.25, 10 * baseline)  # "normal": generous for a 2-core machine running the runaway query
-        assert sorted(during)[len(during) // 2] < limit, (baseline, during)
-        assert max(during + after) < max(1.0, 20 * baseline), (baseline, during, after)
+            assert c.get(srv.base + "/healthz").status_code == 200
+        readable, _, _ = select.select([runaway.sock], [], [], 0)
+        assert not readable, "the runaway query was answered first: the short ones waited for it"
     finally:
+        runaway.close()  # its client gone, the server stops the query
         srv.stop()
-
-
-def test_slow_query_does_not_block_others(client, server):
-    """Queries run in worker threads: with a long one in flight, short ones are answered at once."""
-    q = SLOW.replace(_V, " ".join(str(i) for i in range(300)))  # ~27M rows: about a second or more
-    result = {}
-
-    def slow():
-        with httpx.Client(timeout=60) as c:
-            result["status"] = c.get(server.url, params={"query": q}).status_code
-            result["end"] = time.monotonic()
-
-    th = threading.Thread(target=slow)
-    th.start()
-    time.sleep(0.2)
-    for _ in range(5):
-        assert names_of(client.get(server.url, params={"query": NAMES})) == ["Alice", "Bob"]
-    assert client.get(server.base + "/healthz").status_code == 200
-    fast_end = time.monotonic()
-    th.join()
-    assert result["status"] == 200
-    assert fast_end < result["end"], "short queries waited for the long one"
 
 
 # ----------------------------------------------------------------------------- the conformance checker
 
 
 def load_checker():
-    spec = importlib.util.spec_from_file_location("sparql_protocol_check", CHECKER)
+    spec = importlib.util.spec_from_file_location("sparql_protocol_check", PROTOCOL_CHECKER)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # its dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 
 
-@pytest.mark.skipif(not CHECKER.exists(), reason=f"{CHECKER} not found: protocol conformance not checked")
+@pytest.mark.needs("protocol-checker")
 def test_protocol_checker_query_side(server, tmp_path):
     """All query-side checks the tool can run without an update URL pass (update checks are skipped)."""
     out = tmp_path / "check.json"
-    proc = subprocess.run([sys.executable, str(CHECKER), "--query-url", server.url, "--json-out", str(out)],
+    proc = subprocess.run([sys.executable, str(PROTOCOL_CHECKER), "--query-url", server.url, "--json-out", str(out)],
                           capture_output=True, text=True, timeout=300)
     doc = json.loads(out.read_text())
     failed = [(r["name"], r["detail"]) for r in doc["results"] if r["status"] == "FAIL"]
@@ -585,7 +537,7 @@ def test_protocol_checker_query_side(server, tmp_path):
     assert proc.returncode == 0
 
 
-@pytest.mark.skipif(not CHECKER.exists(), reason=f"{CHECKER} not found: protocol conformance not checked")
+@pytest.mark.needs("protocol-checker")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's JSON-LD parser, inside the checker
 def test_protocol_checker_dataset_and_describe_checks_over_preloaded_data(server):
     """The checker's dataset and DESCRIBE checks load their data through an update;
@@ -706,15 +658,6 @@ def test_check_services():
 def test_query_runner_bounds_and_time_limit():
     gate = threading.Event()
     runner = sparql.QueryRunner(max_workers=1, max_queued=1, timeout_s=0.2)
-    outcomes = []
-
-    def run_blocked():
-        try:
-            runner.run(gate.wait)
-            outcomes.append("done")
-        except sparql.QueryTimeout:
-            outcomes.append("timeout")
-
     try:
         with pytest.raises(sparql.QueryTimeout):
             runner.run(gate.wait)  # occupies the only worker beyond the limit
@@ -722,20 +665,30 @@ def test_query_runner_bounds_and_time_limit():
         with pytest.raises(sparql.QueryTimeout):
             runner.run(lambda: 1)  # queued behind it, times out, is cancelled
         gate.set()
-        time.sleep(0.1)
-        assert runner.abandoned == 0
+        wait_until(lambda: runner.abandoned == 0, "the abandoned job counted as finished")
         assert runner.run(lambda: 42) == 42
-        # slots: 1 running + 1 queued; a third job is refused at once
-        gate.clear()
-        threads = [threading.Thread(target=run_blocked) for _ in range(2)]
-        for t in threads:
-            t.start()
-        time.sleep(0.05)
-        with pytest.raises(sparql.Overloaded):
-            runner.run(lambda: 0)
-        for t in threads:
-            t.join()
-        assert outcomes == ["timeout", "timeout"]
     finally:
         gate.set()
         runner.shutdown()
+
+
+def test_query_runner_refuses_a_job_beyond_its_slots():
+    """1 running + 1 queued; a third job is refused at once. The limit is far off, so the two
+    jobs hold their slots until the gate opens, however slowly the threads start."""
+    gate = threading.Event()
+    runner = sparql.QueryRunner(max_workers=1, max_queued=1, timeout_s=HANG_S)
+    outcomes = []
+    threads = [threading.Thread(target=lambda: outcomes.append(runner.run(gate.wait))) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        # both jobs submitted: the runner's slots (a semaphore) are all taken
+        wait_until(lambda: runner._slots._value == 0, "both jobs holding a slot")
+        with pytest.raises(sparql.Overloaded):
+            runner.run(lambda: 0)
+    finally:
+        gate.set()
+        for t in threads:
+            t.join(HANG_S)
+        runner.shutdown()
+    assert outcomes == [True, True]

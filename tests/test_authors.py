@@ -9,9 +9,7 @@ from claimgraph.extract.authors import canonical_org_name, extract_authors, matc
 from claimgraph.model import EntityKind, OrgKind
 from claimgraph.parse.text_page import parse_text_page
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-PAGES = Path(__file__).resolve().parent / "pages"
+from conftest import PAGES, SEEDS
 
 
 def authors_of(path: Path, publisher: str | None = None):

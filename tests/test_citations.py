@@ -11,9 +11,7 @@ from claimgraph.extract.comments import extract_comments
 from claimgraph.model import OrgKind
 from claimgraph.parse.text_page import parse_text_page
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-PAGES = Path(__file__).resolve().parent / "pages"
+from conftest import PAGES, SEEDS
 
 
 def parsed(path: Path):

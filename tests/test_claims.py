@@ -1,8 +1,6 @@
 """Claim extraction: sentences/clauses, holders (author, persons, groups, states by
-metonym), states the claims are about, modality, comments, and speed."""
+metonym), states the claims are about, modality and comments (speed: benchmarks/extract_bench.py)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +13,10 @@ from claimgraph.extract.nlp import load_nlp
 from claimgraph.model import EntityKind, Modality, TextSource
 from claimgraph.resolve import normalise_person_name, person_key
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED_000 = ROOT / "seeds" / "000_b9eaa696b2f0318b.txt"
-SEED_002 = ROOT / "seeds" / "002_acf13e44b744af8d.txt"
+from conftest import SEEDS
+
+SEED_000 = SEEDS / "000_b9eaa696b2f0318b.txt"
+SEED_002 = SEEDS / "002_acf13e44b744af8d.txt"
 AUTHOR = "person/the-author"
 
 

@@ -3,29 +3,25 @@ and wires the services of the scheduling design: a Prefect server with its datab
 volume, the API as the one writer, and a scheduler that serves the source deployments and
 writes through the API. No Docker engine is needed: `config` only parses and checks.
 
-Skipped when docker-compose is missing, unless CLAIMGRAPH_REQUIRE_COMPOSE=1
-(`apt-get install docker-compose`)."""
+Skipped when docker-compose is missing (`apt-get install docker-compose`); in CI that
+skip fails (conftest.py)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, need
+
 COMPOSE_FILE = Path(os.environ.get("CLAIMGRAPH_COMPOSE_FILE", ROOT / "docker-compose.yml"))
 
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    exe = shutil.which("docker-compose")
-    if exe is None:
-        if os.environ.get("CLAIMGRAPH_REQUIRE_COMPOSE") == "1":
-            pytest.fail("docker-compose is not installed (apt-get install docker-compose)")
-        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    exe = need("docker-compose")
     result = subprocess.run([exe, "-f", str(COMPOSE_FILE), "config"], capture_output=True, text=True, timeout=60,
                             cwd=COMPOSE_FILE.parent, env={**os.environ, "COMPOSE_PROJECT_NAME": "claimgraph"})
     assert result.returncode == 0, f"docker-compose config failed:\n{result.stderr}"

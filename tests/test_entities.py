@@ -3,8 +3,6 @@ organisations, places, posts. Seeds go through the real parser; the rules are
 exercised on small pages built from paragraphs."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pagehelpers import load_page, page_from_paragraphs
@@ -15,9 +13,10 @@ from claimgraph.extract.nlp import load_nlp
 from claimgraph.model import EntityKind, TextSource
 from claimgraph.resolve import normalise_person_name, person_key
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED_000 = ROOT / "seeds" / "000_b9eaa696b2f0318b.txt"
-SEED_002 = ROOT / "seeds" / "002_acf13e44b744af8d.txt"
+from conftest import SEEDS
+
+SEED_000 = SEEDS / "000_b9eaa696b2f0318b.txt"
+SEED_002 = SEEDS / "002_acf13e44b744af8d.txt"
 
 
 @pytest.fixture(scope="module")

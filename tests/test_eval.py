@@ -16,11 +16,10 @@ import pytest
 from claimgraph.evaluate import (
     GoldPage, Named, Predicted, PredictedClaim, evaluate, load_split, main, norm, score_page, structure_errors,
 )
-from conftest import SHARED
+from conftest import CQ_CHECK, PAGES, ROOT, TESTS
 from pagehelpers import load_page
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "corpus"
+CORPUS = TESTS / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +68,7 @@ def test_nothing_from_the_gold_or_a_manifest_goes_in(tmp_path):
     """The page sits beside a manifest naming a publisher; eval copies the page alone."""
     split = tmp_path / "corpus" / "dev"
     split.mkdir(parents=True)
-    page = ROOT / "tests" / "pages" / "extract_03_new_delhi.txt"
+    page = PAGES / "extract_03_new_delhi.txt"
     shutil.copy(page, split / "delhi.txt")
     (split / "manifest.yaml").write_text("sources:\n  - id: delhi\n    file: delhi.txt\n    publisher: Manifest Press\n")
     (split / "delhi.json").write_text(json.dumps({
@@ -139,9 +138,9 @@ def test_a_rejected_page_scores_as_an_empty_graph():
     assert s.errors[0] == "rejected: SHACL validation failed"
 
 
-@pytest.mark.skipif(not (SHARED / "tools" / "cq_check.py").exists(), reason="../shared/tools/cq_check.py not found")
+@pytest.mark.needs("cq-check")
 def test_normalisation_is_the_contract_checkers():
-    sys.path.insert(0, str(SHARED / "tools"))
+    sys.path.insert(0, str(CQ_CHECK.parent))
     try:
         import cq_check
     finally:

@@ -4,7 +4,6 @@ graph that follows the mapping's patterns and rejects broken ones."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import rdflib
@@ -101,8 +100,7 @@ def test_claim_author_has_no_restrictive_range(g: rdflib.Graph) -> None:
 # ---------------------------------------------------------------- HermiT
 
 
-@pytest.mark.skipif(shutil.which("java") is None,
-                    reason="Java runtime not found: install default-jre-headless")
+@pytest.mark.needs("java")
 def test_hermit_finds_the_ontology_consistent() -> None:
     report = ontology.check_with_hermit()
     assert report.consistent
@@ -110,8 +108,7 @@ def test_hermit_finds_the_ontology_consistent() -> None:
     assert report.seconds > 0
 
 
-@pytest.mark.skipif(shutil.which("java") is None,
-                    reason="Java runtime not found: install default-jre-headless")
+@pytest.mark.needs("java")
 def test_hermit_reports_unsatisfiable_classes_and_inconsistency(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The disjointness axioms are what make the check mean something.

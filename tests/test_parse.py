@@ -15,9 +15,7 @@ from claimgraph.parse.text_page import (
     parse_translation_offer,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-PAGES = Path(__file__).resolve().parent / "pages"
+from conftest import PAGES, SEEDS
 
 
 def page(path: Path):

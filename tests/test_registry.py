@@ -14,7 +14,7 @@ from claimgraph.sources.registry import (
 )
 from claimgraph.cli.sources import main as sources_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
 
 GOOD_AND_BAD = """\
 # a comment that editing must keep

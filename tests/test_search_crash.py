@@ -10,12 +10,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from claimgraph.search import Kind, SearchIndex, SearchRequest, drifted, repair, suspects
 from claimgraph.stores import OxigraphStore
+from conftest import TESTS
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ WRITER = textwrap.dedent(f"""
     import sys
     from claimgraph.search import IndexUpdater, SearchIndex
     from claimgraph.stores import OxigraphStore
-    sys.path.insert(0, {str(Path(__file__).parent)!r})
+    sys.path.insert(0, {str(TESTS)!r})
     from test_search_crash import document
 
     store, index = OxigraphStore(sys.argv[1]), SearchIndex(sys.argv[2])

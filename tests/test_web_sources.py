@@ -11,7 +11,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,7 @@ from claimgraph.parse.html_page import extract_page_metadata, html_to_text_page
 from claimgraph.parse.text_page import parse_text_page
 from claimgraph.sources.http import FetchConfig, Fetcher, FetchError, canonical_url
 
-SITE = Path(__file__).resolve().parent / "site"
+from conftest import SITE
 
 # URL path on the test server -> file in tests/site
 ARTICLES = {
@@ -197,11 +196,9 @@ def test_conditional_request_gives_304(site):
 def test_transient_failures_are_retried_with_backoff(site):
     site.routes["/africa/sahel-juntas"].fail_times = 2
     with Fetcher(fast_config(retries=2)) as f:
-        started = time.perf_counter()
         r = f.fetch(site.url + "/africa/sahel-juntas")
     assert r.status == 200 and r.attempts == 3
     assert [s for _, _, s in site.requests_for("/africa/sahel-juntas")] == [503, 503, 200]
-    assert time.perf_counter() - started < 5
 
 
 def test_errors_name_the_url_and_say_if_a_retry_may_help(site):
@@ -212,13 +209,11 @@ def test_errors_name_the_url_and_say_if_a_retry_may_help(site):
             f.fetch(site.url + "/broken")
         with pytest.raises(FetchError) as e404:
             f.fetch(site.url + "/missing")
-        started = time.perf_counter()
-        with pytest.raises(FetchError) as slow:
+        with pytest.raises(FetchError) as slow:  # the server answers after 3 s: only the 0.5 s timeout raises
             f.fetch(site.url + "/slow")
-        assert time.perf_counter() - started < 2.5  # two tries of 0.5 s, not the server's 3 s each
     assert "HTTP 500" in str(e500.value) and e500.value.transient and "after 2 tries" in str(e500.value)
     assert "HTTP 404" in str(e404.value) and not e404.value.transient
-    assert "timed out" in slow.value.reason and slow.value.transient
+    assert "timed out" in slow.value.reason and slow.value.transient and "after 2 tries" in slow.value.reason
     assert isinstance(slow.value, SourceError) and str(slow.value).startswith(site.url + "/slow")
 
 

@@ -6,8 +6,6 @@ the project ships.
 """
 from __future__ import annotations
 
-import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,7 +13,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wikidata_standin import WikidataStandIn, start_standin  # noqa: E402
 
 from claimgraph import vocab as V  # noqa: E402
@@ -167,15 +164,14 @@ def test_get_entities_batches_fifty_ids(client, wd):
 
 
 def test_rate_limit_spaces_requests(wd, tmp_path):
-    with WikidataClient(settings(wd, tmp_path / "c", max_requests_per_second=10)) as c:
-        started = time.monotonic()
+    with WikidataClient(settings(wd, tmp_path / "c", max_requests_per_second=5)) as c:
         for name in ["Georgia", "Russia", "Japan", "Washington", "Kelly"]:
             c.search(name)
-        elapsed = time.monotonic() - started
-    assert elapsed >= 0.38
+    # The gaps the stand-in saw between arrivals: 0.2 s apart as sent, a few ms without the limit.
+    # Half of it leaves room for one request reaching a busy machine's server late.
     times = [r.at for r in wd.requests]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.08, gaps
+    assert len(gaps) == 4 and min(gaps) >= 0.1, gaps
 
 
 # ------------------------------------------------------------ disambiguation
@@ -254,14 +250,13 @@ def test_organization_subclass_and_kind(client):
 def test_429_with_retry_after_waits_and_retries(wd, tmp_path):
     with WikidataClient(settings(wd, tmp_path / "c")) as c:
         wd.fail_next(429, retry_after="1")
-        started = time.monotonic()
         hits = c.search("Georgia")
-        elapsed = time.monotonic() - started
     assert [h.qid for h in hits][:1] == ["Q230"]
-    assert elapsed >= 0.95  # waited as long as Retry-After said
     assert [r.status for r in wd.requests] == [429, 200]
     assert c.stats.retries == 1
-    assert wd.requests[1].at - wd.requests[0].at >= 0.95
+    # Retry-After honoured, as the stand-in saw it: 1 s between the tries against backoff_s's
+    # 0.01 s without it (half the second, for a busy machine's late arrival of the first)
+    assert wd.requests[1].at - wd.requests[0].at >= 0.5
 
 
 def test_503_retry_after_and_sparql(wd, tmp_path):
@@ -275,11 +270,10 @@ def test_503_retry_after_and_sparql(wd, tmp_path):
 def test_retry_after_too_long_is_a_clear_error(wd, tmp_path):
     with WikidataClient(settings(wd, tmp_path / "c", max_retry_after_s=5)) as c:
         wd.fail_next(429, retry_after="3600")
-        started = time.monotonic()
         with pytest.raises(WikidataHTTPError, match="Retry-After 3600s"):
             c.search("Georgia")
-    assert time.monotonic() - started < 2
     assert wd.count() == 1
+    assert c.stats.retries == 0 and c.stats.waited_s == 0  # refused at once, no wait scheduled
 
 
 def test_retries_are_bounded(wd, tmp_path):

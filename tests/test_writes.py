@@ -27,7 +27,8 @@ from claimgraph.api import auth, sparql, update
 from claimgraph.api.app import create_app
 from claimgraph.config import Settings
 from claimgraph.stores import OxigraphStore
-from test_api import CHECKER, Server, free_port, make_store
+from conftest import PROTOCOL_CHECKER
+from test_api import Server, free_port, make_store
 
 pytestmark = pytest.mark.slow
 
@@ -475,12 +476,12 @@ def test_check_loads():
 # ----------------------------------------------------------------------------- the conformance checker
 
 
-@pytest.mark.skipif(not CHECKER.exists(), reason=f"{CHECKER} not found: protocol conformance not checked")
+@pytest.mark.needs("protocol-checker")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_protocol_checker_all_checks_with_token(server, tmp_path):
     """All 65 checks, updates and auth included, pass against the server with a write token."""
     out = tmp_path / "check.json"
-    proc = subprocess.run([sys.executable, str(CHECKER), "--query-url", server.url, "--update-url", server.url,
+    proc = subprocess.run([sys.executable, str(PROTOCOL_CHECKER), "--query-url", server.url, "--update-url", server.url,
                            "--bearer", TOKEN, "--json-out", str(out)], capture_output=True, text=True, timeout=600)
     doc = json.loads(out.read_text())
     failed = [(r["name"], r["detail"]) for r in doc["results"] if r["status"] == "FAIL"]
