@@ -60,6 +60,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INPUTS = {"matches", "type", "state", "author", "publisher", "from", "to", "limit"}
 OUTPUTS = {"score", "graph"}
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _STRING_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
 
 
@@ -140,7 +141,8 @@ class _Scanner:
     def resolve(self, tok: _Token) -> str | None:
         if tok.kind == "iri":
             iri = tok.value[1:-1]
-            return urllib.parse.urljoin(self.base, iri) if self.base else iri
+            # an absolute IRI stays as written (urljoin would drop an empty fragment: `ontology#`)
+            return urllib.parse.urljoin(self.base, iri) if self.base and not _ABSOLUTE.match(iri) else iri
         if tok.kind == "pname":
             pfx, _, local = tok.value.partition(":")
             if pfx in self.prefixes:

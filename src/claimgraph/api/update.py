@@ -180,7 +180,8 @@ def graphs_an_update_may_change(text: str, base_iri: str | None = None) -> tuple
 
     def resolve(tok: Token) -> str | None:
         if tok.kind == "iri":
-            return urllib.parse.urljoin(base, tok.value[1:-1]) if base else tok.value[1:-1]
+            iri = tok.value[1:-1]
+            return urllib.parse.urljoin(base, iri) if base and ":" not in iri.split("/", 1)[0] else iri
         pfx, _, local = tok.value.partition(":")
         return prefixes[pfx] + LOCAL_ESCAPE.sub(r"\1", local) if pfx in prefixes else None
 
