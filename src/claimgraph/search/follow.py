@@ -11,7 +11,9 @@ search that starts after a write returns sees it:
 
 - graphs replaced (a load batch, a Graph Store PUT): their entries are built
   from the new quads and replaced, all the write's graphs in one index commit
-  (Tantivy's commit is the cost, about 200 ms: a load batch pays it once);
+  (Tantivy's commit is the cost, about 200 ms: a load batch pays it once;
+  graphs whose entries did not change, by their stamp, are left out, and a
+  write that changes no entry commits nothing);
 - graphs dropped: their entries go, in the same commit;
 - an arbitrary write (`StoreChange.other`: a SPARQL update, a Graph Store
   POST): the graphs it may have changed (`StoreChange.graphs`, or every graph)
@@ -86,8 +88,12 @@ class IndexFollower:
     def _apply(self, change) -> None:
         if self.closed:
             return
-        changes: dict[str, IndexedGraph | None] = {g: indexed_graph(g, quads) for g, quads in change.replaced.items()}
-        changes.update({g: None for g in change.dropped})
+        changes: dict[str, IndexedGraph | None] = {}
+        for g, quads in change.replaced.items():
+            indexed = indexed_graph(g, quads)
+            if indexed.stamp != self.index.stamp(g):  # same entries (a re-run, NIF, provenance): no commit
+                changes[g] = indexed
+        changes.update({g: None for g in change.dropped if self.index.stamp(g) is not None})
         if changes:
             self.index.update_graphs(changes)
         recheck: set[str] | None = set(self.behind) if self.behind is not None else None
