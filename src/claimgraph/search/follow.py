@@ -80,8 +80,10 @@ class IndexFollower:
             self.last_error = None
         except Exception as exc:  # the store's write stands; the index catches up at the next write
             self.last_error = f"{type(exc).__name__}: {exc}"
-            self.behind = None if (self.behind is None or change.other and change.graphs is None) else (
-                self.behind | set(change.replaced) | set(change.dropped) | set(change.graphs or ()))
+            if change.other and change.graphs is None:
+                self.behind = None
+            elif self.behind is not None:
+                self.behind |= {*change.replaced, *change.dropped, *(change.graphs or ())}
             log.warning("search index at %s did not follow a store write (%s); it is checked again at "
                         "the next write and at the next start", self.index.path or "(memory)", self.last_error)
 
