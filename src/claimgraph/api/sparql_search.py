@@ -27,12 +27,12 @@ ontology's namespace; they are query terms, never data, so the ontology does not
     cg:score ?s         binds the BM25 score (xsd:double); cg:graph ?g the hit's document graph
 
 Why a rewrite, and not a SERVICE endpoint of our own that pyoxigraph would call over HTTP
-(measured in benchmarks/search_http_bench.py, figures in the README): the rewrite costs
-the search itself and a VALUES join, evaluated by the same worker process as the rest of
-the query, on any backend (a remote SPARQL server too); a SERVICE call adds an HTTP round
-trip from the worker back to the API, SPARQL-results serialisation and parsing per call,
-and a second process the worker waits on (a query that holds a worker while the API
-answers its search). A custom function (pyoxigraph's `custom_functions`) would be called
+(measured in benchmarks/search_http_bench.py, figures in the README: about the same speed,
+both dominated by fetching the same hits from the index): the rewrite is the search itself
+and a VALUES join, evaluated by the same worker process as the rest of the query, on any
+backend (a remote SPARQL server too); a SERVICE call is an HTTP round trip from the worker
+back to the API, and a second process the worker waits on (a query that holds a worker
+while the API answers its search), which a remote store would have to be able to reach. A custom function (pyoxigraph's `custom_functions`) would be called
 once per candidate row and exists only in the embedded store.
 
 Safety: the user's search text goes only to the search parser (never into SPARQL); what
