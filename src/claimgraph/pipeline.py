@@ -324,15 +324,22 @@ def process_document(fetched: FetchedDocument, run: RunContext, *, nlp=None, lin
 
 class LoadObserver(Protocol):
     """Told about every batch of documents the load stage wrote, with their graphs, in the
-    same run (e.g. a search index that follows the graphs: claimgraph.search)."""
+    same run. An observer may also have `documents_loading(store, run, outcomes)`, called
+    before the batch is written with the store it goes to (the search index uses it to
+    follow that store's writes: claimgraph.search.follow)."""
 
     def documents_loaded(self, run: RunContext, outcomes: list[DocumentOutcome]) -> None: ...
 
 
 def default_observers(settings: Settings | None = None) -> list[LoadObserver]:
-    """The observers every run tells about its loads (CLI, flows, incremental runs, `ingest`).
-    Empty today; an index that follows the graphs (claimgraph.search) registers here."""
-    return []
+    """The observers every run tells about its loads (CLI, flows, incremental runs, `ingest`):
+    the text index beside the store (`CLAIMGRAPH_SEARCH`, on by default)."""
+    settings = settings or get_settings()
+    if not settings.search:
+        return []
+    from .search.follow import SearchIndexObserver
+
+    return [SearchIndexObserver(settings)]
 
 
 def load_documents(store, outcomes: Sequence[DocumentOutcome], run: RunContext | None = None,
@@ -346,6 +353,10 @@ def load_documents(store, outcomes: Sequence[DocumentOutcome], run: RunContext |
     built = [o for o in outcomes if o.status == "built" and o.graph is not None]
     if not built:
         return list(outcomes)
+    for observer in observers:
+        loading = getattr(observer, "documents_loading", None)
+        if loading is not None:
+            loading(store, run, built)
     started = time.perf_counter()
     try:
         results = store.replace_graphs([(o.graph.graph_iri, o.graph.quads) for o in built])

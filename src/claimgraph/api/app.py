@@ -5,6 +5,7 @@ Store Protocol, linked-data pages, the VoID description, YASGUI and a health che
 
     /sparql             SPARQL 1.1 query + update (sparql.py, update.py)
     /store              SPARQL 1.1 Graph Store HTTP Protocol (gsp.py)
+    /search             full-text search over claims, articles, entities, JSON or HTML (search.py)
     /.well-known/void   VoID description of the dataset (void.py)
     /ontology           the ontology, HTML documentation or RDF (linked_data.py)
     /id/{path}          a page for every IRI minted under settings.base_iri (linked_data.py)
@@ -34,9 +35,10 @@ from fastapi import FastAPI
 from ..config import Settings, get_settings
 from ..stores import OxigraphStore
 from ..stores.presence import announce, withdraw
-from . import gsp, linked_data, pages, sparql, ui, void
+from . import gsp, linked_data, pages, search, sparql, ui, void
 from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401 - re-exported
 from .middleware import BodyLimit
+from .search import open_search_index
 
 
 SWITCH_INTERVAL_S = 0.0005
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         threads = sparql.default_workers()  # linked-data pages and VoID statistics
         app.state.query_runner = sparql.QueryRunner(threads, 2 * threads, settings.query_timeout_s)
         app.state.query_evaluator = await start_query_evaluator(app.state.store, settings, app.state.query_runner)
+        # the text index: repaired now, then kept in step with every write (api/search.py, search/follow.py)
+        app.state.search_index, search_owned, app.state.search_unavailable = open_search_index(app.state.store, settings)
         if owned:  # say where this store can be written while we hold it (stores/presence.py)
             host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
             announce(settings.store, f"http://{host}:{settings.port}")
@@ -75,6 +79,8 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         finally:
             await app.state.query_evaluator.close()
             app.state.query_runner.shutdown()
+            if search_owned:
+                app.state.search_index.close()
             if owned:
                 withdraw(settings.store)
                 app.state.store.close()
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     app.add_route("/sparql", sparql.sparql_fast_path, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(sparql.router)
     app.include_router(gsp.router)
+    app.include_router(search.router)
     app.include_router(void.router)
     app.include_router(ui.make_router(settings.ontology_dir / "queries", settings.base_iri))
     app.include_router(pages.router)

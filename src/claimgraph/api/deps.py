@@ -1,4 +1,4 @@
-"""What routes get by dependency injection: the settings, the store, the query runner.
+"""What routes get by dependency injection: the settings, the store, the query runner, the search index.
 
 Kept apart from app.py so that the routers (sparql.py, gsp.py, ...) import
 these and app.py imports the routers, with no import circle. Tests swap them
@@ -27,6 +27,13 @@ async def get_query_runner(request: Request):
 
 async def get_query_evaluator(request: Request):
     return request.app.state.query_evaluator
+
+
+async def get_search_index(request: Request):
+    """The text index (claimgraph.search.SearchIndex), or None when search is off or its index
+    could not be opened (`app.state.search_unavailable` says why). Its own dependency, apart
+    from the store: the index lives beside whatever store the API serves."""
+    return getattr(request.app.state, "search_index", None)
 
 
 def route(router, path: str, methods: list[str], **options):

@@ -185,7 +185,8 @@ def merge_into(store: OxigraphStore, target: Target, body: bytes, fmt: ox.RdfFor
             raise _parse_error(exc)
         if created and target.graph and not graph_exists(store, target):
             store.native.add_graph(target.node)  # an empty body still creates the graph
-        store.changed(other=True)
+        # the graphs it may have changed: the target, none for the default graph, any for quads
+        store.changed(other=True, graphs=None if target.dataset else (target.graph,) if target.graph else ())
     return 201 if created else 204
 
 

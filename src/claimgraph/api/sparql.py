@@ -8,6 +8,7 @@ HTTP; the FastAPI route at the bottom only hands it the request's pieces:
                             `UpdateRequest` (handled by update.py), None (a
                             service-description request), or `ProtocolError`
 - `check_query_limits`      size, nesting, operators, patterns (query_limits.py): 400 naming the limit
+- `rewrite_search_blocks`   `SERVICE cg:search { … }` -> the VALUES of its hits (sparql_search.py)
 - `scan_query`              a light SPARQL lexer: query form, FROM clauses, SERVICE targets
 - `check_services`          refuse SERVICE targets not on `settings.service_allowlist`
 - `negotiate`               Accept header (with q-values) -> one offered media type
@@ -37,6 +38,7 @@ An update gets `settings.update_timeout_s` (`apply_update`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import threading
 import time
@@ -63,10 +65,11 @@ from .answers import (  # noqa: F401 - re-exported: the protocol's shared pieces
     with_charset,
 )
 from .allowlist import allowlist
-from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401
+from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_search_index, get_store, route  # noqa: F401
 from .lexer import LOCAL_ESCAPE, tokens
 from .query_limits import QueryLimits, check_query_limits
 from .query_worker import evaluate
+from .sparql_search import rewrite_search_blocks
 
 T = TypeVar("T")
 
@@ -649,11 +652,13 @@ def plan_sparql_request(
     settings: Settings,
     authorization: str | None = None,
     limits: QueryLimits | None = None,
+    search_index=None,
     **_ignored,
 ) -> Plan:
     """Everything that decides a request without evaluating it: the protocol, the limits
-    of query_limits.py, the SERVICE allow-list and the result format (cheap for a
-    small request; `answer_sparql_request` moves a big one off the event loop)."""
+    of query_limits.py, text search blocks answered from `search_index` (sparql_search.py),
+    the SERVICE allow-list and the result format (cheap for a small request;
+    `answer_sparql_request` moves a big one, or one that searches, off the event loop)."""
     try:
         request = parse_protocol_request(method, params, content_type, body)
         if request is None:
@@ -665,6 +670,10 @@ def plan_sparql_request(
             return Plan(update=lambda: answer_update(request, authorization=authorization, store=store,
                                                      settings=settings))
         check_query_limits(request.query, limits or QueryLimits.from_settings(settings))
+        searched = rewrite_search_blocks(request.query, search_index, base_iri=settings.base_iri,
+                                         default_hits=getattr(settings, "search_sparql_hits", 1000))
+        if searched is not request.query:  # the user's text was checked above; this adds only IRIs and numbers
+            request = dataclasses.replace(request, query=searched)
         scan = scan_query(request.query, settings.base_iri)
         check_services(scan, settings.service_allowlist)
         return Plan(query=evaluation_request(request, scan, accept, settings.base_iri))
@@ -705,7 +714,8 @@ async def answer_sparql_request(
     `plan_sparql_request`'s arguments). A query goes to `evaluator` (a `QueryPool`, or a
     `ThreadEvaluator` for a store in memory) on behalf of `client`; if `disconnected`
     (awaitable: the client went away) completes first, the query is stopped."""
-    if len(pieces.get("body") or b"") + sum(len(v) for _, v in pieces.get("params") or ()) > BIG_REQUEST_BYTES:
+    if len(pieces.get("body") or b"") + sum(len(v) for _, v in pieces.get("params") or ()) > BIG_REQUEST_BYTES \
+            or may_search(pieces):
         from starlette.concurrency import run_in_threadpool
 
         plan = await run_in_threadpool(lambda: plan_sparql_request(**pieces))
@@ -733,6 +743,12 @@ async def answer_sparql_request(
         return Answer.error(exc)
     except OSError as exc:  # the store failed
         return Answer(500, f"Query evaluation failed: {type(exc).__name__}: {exc}\n".encode("utf-8"), TEXT)
+
+
+def may_search(pieces: dict) -> bool:
+    """Whether a request may hold a text search block (sparql_search.py): its plan then runs
+    in the threadpool, since searching the index takes milliseconds. Cheap and loose."""
+    return b"search" in (pieces.get("body") or b"") or any("search" in v for _, v in pieces.get("params") or ())
 
 
 DISCONNECT_WATCH_AFTER_S = 0.2  # queries that answer sooner are not watched (it costs a task per query)
@@ -842,9 +858,11 @@ async def sparql_endpoint(
     store: OxigraphStore = Depends(get_store),
     settings: Settings = Depends(get_app_settings),
     evaluator=Depends(get_query_evaluator),
+    search_index=Depends(get_search_index),
 ) -> Response:
     # `async`: a query waits for its worker on the event loop; an update runs in the threadpool.
-    return to_response(await answer_sparql_request(**pieces, store=store, settings=settings, evaluator=evaluator))
+    return to_response(await answer_sparql_request(**pieces, store=store, settings=settings, evaluator=evaluator,
+                                                   search_index=search_index))
 
 
 for _method in ("GET", "POST"):
@@ -867,7 +885,7 @@ async def sparql_fast_path(request: Request) -> Response:
     pieces = await http_pieces(request)
     return to_response(await answer_sparql_request(
         **pieces, store=await get_store(request), settings=await get_app_settings(request),
-        evaluator=await get_query_evaluator(request)))
+        evaluator=await get_query_evaluator(request), search_index=await get_search_index(request)))
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)

@@ -1,6 +1,7 @@
 """The query page at `/`: YASGUI pointed at `/sparql`, one example tab per
-competency question (ontology/queries/*.rq), IRIs under the base IRI linked
-to their pages on this server.
+competency question (ontology/queries/*.rq) and per text-search example
+(ontology/queries/search/*.rq), IRIs under the base IRI linked to their
+pages on this server.
 
 YASGUI's files (static/yasgui/, from npm by scripts/setup_ui.sh) are served
 by the app itself, no CDN. Without them the page is the plain query form
@@ -18,6 +19,7 @@ from pathlib import Path
 from .html import render
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+SEARCH_EXAMPLES = "search"  # queries/search/*.rq: text search inside SPARQL (api/sparql_search.py), after the CQs
 YASGUI_JS = STATIC_DIR / "yasgui" / "yasgui.min.js"
 YASGUI_CSS = STATIC_DIR / "yasgui" / "yasgui.min.css"
 
@@ -77,6 +79,7 @@ def make_router(examples_dir: Path, base_iri: str):
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         # read on each request (a few small files): edits to the examples show without a restart
-        return HTMLResponse(index_html(load_examples(examples_dir), base_iri))
+        examples = load_examples(examples_dir) + load_examples(examples_dir / SEARCH_EXAMPLES)
+        return HTMLResponse(index_html(examples, base_iri))
 
     return router

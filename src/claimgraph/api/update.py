@@ -169,6 +169,38 @@ def scan_update(text: str, base_iri: str | None = None) -> UpdateScan:
     return UpdateScan(tuple(ops))
 
 
+def graphs_an_update_may_change(text: str, base_iri: str | None = None) -> tuple[str, ...] | None:
+    """The named graphs an update may write, over-approximated from its text for listeners that
+    follow graph content (the search index): every constant IRI it names (most are not graphs;
+    the listener keeps those that are), or None, any graph, when it has `GRAPH ?var`, ALL or NAMED,
+    or LOAD (a loaded document may carry graphs of its own)."""
+    toks = tokens(text)
+    prefixes: dict[str, str] = {}
+    base = base_iri
+
+    def resolve(tok: Token) -> str | None:
+        if tok.kind == "iri":
+            iri = tok.value[1:-1]
+            return urllib.parse.urljoin(base, iri) if base and ":" not in iri.split("/", 1)[0] else iri
+        pfx, _, local = tok.value.partition(":")
+        return prefixes[pfx] + LOCAL_ESCAPE.sub(r"\1", local) if pfx in prefixes else None
+
+    named: list[str] = []
+    for i, tok in enumerate(toks):
+        upper = tok.value.upper() if tok.kind == "word" else ""
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if upper in ("ALL", "NAMED", "LOAD") or (upper == "GRAPH" and nxt is not None and nxt.kind == "var"):
+            return None
+        if upper == "PREFIX" and nxt is not None and nxt.kind == "pname" and i + 2 < len(toks) \
+                and toks[i + 2].kind == "iri":
+            prefixes[nxt.value.split(":", 1)[0]] = resolve(toks[i + 2]) or ""
+        elif upper == "BASE" and nxt is not None and nxt.kind == "iri":
+            base = resolve(nxt)
+        elif tok.kind in ("iri", "pname") and (iri := resolve(tok)) is not None:
+            named.append(iri)
+    return tuple(dict.fromkeys(named))
+
+
 # ----------------------------------------------------------------------------- dataset and gates
 
 
@@ -230,9 +262,11 @@ def check_loads(scan: UpdateScan, allowed: Sequence[str]) -> None:
 
 def execute_update(store: OxigraphStore, text: str, base_iri: str | None) -> None:
     """Apply the update as one transaction, serialised with the store's other writes."""
+    graphs = graphs_an_update_may_change(text, base_iri)
     with write_lock(store):
         store.native.update(text, base_iri=base_iri)
-        store.changed(other=True)  # readers (and the query workers) see a new generation
+        # readers (and the query workers) see a new generation; the search index rereads these graphs
+        store.changed(other=True, graphs=graphs)
 
 
 def answer_update(

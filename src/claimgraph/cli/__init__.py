@@ -3,6 +3,7 @@
     claimgraph ingest PATH...        files and folders -> the store (Prefect flow, or --no-prefect)
     claimgraph serve                 the SPARQL endpoint and web UI
     claimgraph query SPARQL          a table of results (from the store, or the server holding it)
+    claimgraph reindex               the search index beside the store, brought in step with it
     claimgraph sources ... / schedule   registered sources (cli/sources.py)
     claimgraph enrich | eval | check-ontology
 
@@ -127,11 +128,73 @@ def _cmd_query(args: argparse.Namespace) -> int:
         say(f"{exc} (if a server holds the store, use --endpoint http://127.0.0.1:8000/sparql)")
         return 1
     try:
+        text = _with_search(text, settings)  # SERVICE cg:search blocks, as the server answers them
         result = store.query(text)
     except SyntaxError as exc:
         print(f"malformed query: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a search block that cannot run (api.answers.ProtocolError is one)
+        print(str(exc), file=sys.stderr)
+        return 1
     return print_result(result, args.format)
+
+
+def _with_search(text: str, settings) -> str:
+    """The query with its text search blocks answered from the index beside the store (read-only)."""
+    from ..api.answers import ProtocolError
+    from ..api.sparql_search import find_search_blocks, rewrite_search_blocks
+    from ..search import SearchIndex, SearchIndexError
+
+    try:
+        if not find_search_blocks(text, settings.base_iri):
+            return text
+        try:
+            index = SearchIndex(settings.search_index_path(settings.store), read_only=True)
+        except SearchIndexError as exc:
+            raise ValueError(f"text search needs the search index: {exc} (build it with `claimgraph reindex`)")
+        with index:
+            return rewrite_search_blocks(text, index, base_iri=settings.base_iri,
+                                         default_hits=settings.search_sparql_hits)
+    except ProtocolError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _cmd_reindex(args: argparse.Namespace) -> int:
+    import shutil
+
+    from ..search import SearchIndex, SearchIndexError, reindex
+    from ..search.sync import ALL_GRAPHS
+    from ..stores import OxigraphStore, StoreError
+    from ..stores.presence import WriterLock, running_server
+
+    use_store(args.store)
+    settings = get_settings()
+    server = running_server(settings.store)
+    if server:
+        say(f"the server at {server} holds {settings.store} and keeps its search index in step (it repairs "
+            "drift when it starts); stop it to rebuild the index")
+        return 2
+    path = settings.search_index_path(settings.store)
+    lock = WriterLock(settings.store)  # no ingest writes the store (or the index) meanwhile
+    lock.acquire(wait=True, on_wait=say)
+    started = time.perf_counter()
+    try:
+        with OxigraphStore(settings.store, read_only=True) as store:
+            if args.fresh and path.exists():
+                shutil.rmtree(path)
+            with SearchIndex(path) as index:
+                report = reindex(store, index)
+                if not report.failed:  # every graph agrees now: marks of writers that died can go
+                    index.clear_pending([m for m in index.pending() if m.startswith(ALL_GRAPHS)])
+                entries = index.entry_count()
+    except (StoreError, SearchIndexError) as exc:
+        say(str(exc))
+        return 2
+    finally:
+        lock.release()
+    print(report.render())
+    print(f"reindex took {time.perf_counter() - started:.2f} s; index: {path} ({entries} entries)")
+    return 1 if report.failed else 0
 
 
 def _cmd_enrich(args: argparse.Namespace) -> int:
@@ -190,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", help="query this endpoint (default: the server holding the store, if any)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.set_defaults(func=_cmd_query)
+
+    p = sub.add_parser("reindex", help="bring the search index beside the store in step with it (rewrites what differs)")
+    p.add_argument("--store")
+    p.add_argument("--fresh", action="store_true", help="delete the index first and build it from scratch")
+    p.set_defaults(func=_cmd_reindex)
 
     p = sub.add_parser("enrich", help="fetch facts about linked entities from Wikidata into their own graph")
     p.add_argument("--store")

@@ -43,9 +43,10 @@ import html
 import json
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tantivy as tv
@@ -56,11 +57,13 @@ from .query import And, InvalidSearch, Node, Not, Or, Phrase, SearchSyntaxError,
 INDEX_VERSION = "1"
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+MAX_RANKED = 10_000  # hits `ranked` returns at most (a search inside SPARQL)
 TITLE_BOOST = 4.0  # a word in a headline or a name counts four times one in a body
 PREFIX_EXPANSION = 64  # a prefix stands for at most this many words (the most frequent)
 SNIPPET_TOKENS = 30
 SNIPPET_SCAN_CHARS = 20_000  # a snippet comes from the start of a long body, where most matches are
 WRITER_HEAP = 50_000_000
+MAX_NAME_TOKENS = 16  # a name looked up for a filter (`entities_named`) is at most this many words
 
 STEM, EXACT = "cg_stem", "cg_exact"
 TEXT_FIELDS = ("title", "text")
@@ -142,9 +145,10 @@ class SearchIndex:
     another process writes (the query workers): each search looks for its
     newest commit first."""
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False, writer_wait_s: float = 0.0):
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self.writer_wait_s = writer_wait_s
         self._lock = threading.Lock()
         self._schema = _schema()
         try:
@@ -165,7 +169,7 @@ class SearchIndex:
             version = (self.path / "claimgraph-index").read_text().strip()
             if version != INDEX_VERSION:
                 raise SearchIndexError(f"{self.path}: index version {version!r}, this ClaimGraph needs "
-                                       f"{INDEX_VERSION!r}; delete the folder and run `claimgraph reindex`")
+                                       f"{INDEX_VERSION!r}; run `claimgraph reindex --fresh`")
         elif self.path is not None and not read_only:
             (self.path / "claimgraph-index").write_text(INDEX_VERSION + "\n")
         self._writer: tv.IndexWriter | None = None
@@ -177,10 +181,18 @@ class SearchIndex:
         if self.read_only:
             raise SearchIndexError(f"the search index at {self.path} is open read-only")
         if self._writer is None:
-            try:
-                self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
-            except ValueError as exc:  # another process holds the writer lock
-                raise SearchIndexError(f"cannot write the search index at {self.path}: {exc}") from exc
+            # Another process holds Tantivy's writer lock. A store changes hands (a server stops,
+            # an ingest starts) with the old writer closing its index just after its store: wait
+            # that long, not longer.
+            deadline = time.monotonic() + self.writer_wait_s
+            while True:
+                try:
+                    self._writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+                    break
+                except ValueError as exc:
+                    if time.monotonic() >= deadline:
+                        raise SearchIndexError(f"cannot write the search index at {self.path}: {exc}") from exc
+                    time.sleep(0.05)
         return self._writer
 
     def replace_graphs(self, graphs: Iterable[IndexedGraph]) -> int:
@@ -198,6 +210,11 @@ class SearchIndex:
 
     def delete_graph(self, graph_iri: str) -> None:
         self.delete_graphs([graph_iri])
+
+    def update_graphs(self, changes: dict[str, IndexedGraph | None]) -> int:
+        """Replace (an IndexedGraph) or remove (None) each graph's entries, all in one commit;
+        clears their pending marks. Returns the number of entries written."""
+        return self._apply(dict(changes))
 
     def _apply(self, changes: dict[str, IndexedGraph | None]) -> int:
         if not changes:
@@ -325,6 +342,12 @@ class SearchIndex:
     def pending(self) -> list[str]:
         return self._pending.all()
 
+    def clear_pending(self, graph_iris: Iterable[str]) -> None:
+        """Take marks away without writing entries (a write clears its own graphs' marks)."""
+        if self.read_only:
+            raise SearchIndexError(f"the search index at {self.path} is open read-only")
+        self._pending.clear(graph_iris)
+
     def entry_count(self) -> int:
         """Claims, articles and (merged) entities: what a search can find."""
         s = self._searcher()
@@ -367,6 +390,45 @@ class SearchIndex:
                 snippet_html=marker.snippet(texts) or html.escape(d.get("label", [""])[0][:200]),
                 graph=d["graph"][0] if d.get("graph") else None, date=date_))
         return SearchPage(tuple(hits), result.count, request.limit, request.offset)
+
+    def ranked(self, request: SearchRequest, limit: int) -> list[tuple[str, float, str | None]]:
+        """The best `limit` hits as (IRI, score, graph), best first, without snippets (what a
+        search inside SPARQL joins; request.limit and request.offset are not used)."""
+        if not 1 <= limit <= MAX_RANKED:
+            raise InvalidSearch(f"at most {MAX_RANKED} hits")
+        node = parse_query(request.q)
+        filters = self._filters(replace(request, limit=1, offset=0))
+        searcher = self._searcher()
+        query = tv.Query.boolean_query([(tv.Occur.Must, self._compile(node, searcher)),
+                                        *((tv.Occur.Must, f) for f in filters)])
+        out = []
+        for score, address in searcher.search(query, limit, count=False).hits:
+            d = searcher.doc(address).to_dict()
+            out.append((d["iri"][0], round(score, 6), d["graph"][0] if d.get("graph") else None))
+        return out
+
+    def entities_named(self, name: str, categories: Iterable[str] = (), limit: int = 50) -> list[str]:
+        """IRIs of the indexed entities (of these categories: state, person, ...) that have
+        exactly this name among their names, compared after case and accent folding."""
+        tokens = _STEMMER.analyze(name)
+        if not tokens or len(tokens) > MAX_NAME_TOKENS:
+            return []
+        searcher = self._searcher()
+        text = (tv.Query.term_query(self._schema, "title_stem", tokens[0]) if len(tokens) == 1
+                else tv.Query.phrase_query(self._schema, "title_stem", tokens))
+        parts = [(tv.Occur.Must, self._term("doc", "entity")), (tv.Occur.Must, text)]
+        categories = list(categories)
+        if categories:
+            parts.append((tv.Occur.Must, tv.Query.boolean_query(
+                [(tv.Occur.Should, self._term("category", c)) for c in categories])))
+        wanted = " ".join(_fold(name).split())
+        out = []
+        for _, address in searcher.search(tv.Query.boolean_query(parts), limit).hits:
+            d = searcher.doc(address).to_dict()
+            names = d.get("title_stem", [""])[0].split(" · ")
+            if any(" ".join(_fold(n).split()) == wanted for n in names):
+                out.append(d["iri"][0])
+        return sorted(out)
 
     def _filters(self, r: SearchRequest) -> list[tv.Query]:
         if not 1 <= r.limit <= MAX_LIMIT:

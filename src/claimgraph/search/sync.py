@@ -13,7 +13,10 @@ compare stamps. No index write is needed to find out.
 - `repair(store, index)` after a crash: looks only at graphs marked pending,
   graphs the store has and the index lacks, and graphs the index has and the
   store lacks, and makes each agree. Cheap: one listing of graph names plus
-  one read per suspect graph.
+  one read per suspect graph. A mark starting with `ALL_GRAPHS` makes every
+  graph a suspect: a writer that cannot say beforehand which graphs it will
+  change (follow.py's listener hears of a write only after it) holds such a
+  mark of its own while it writes and clears it when it closes cleanly.
 - `reindex(store, index)` checks every graph and rewrites those whose stamp
   differs (all of them for a fresh index or after the entry rules changed);
   `drifted(store, index)` answers the same question without writing.
@@ -30,6 +33,11 @@ from .entries import IndexedGraph, graph_entries, list_graphs, read_graph_triple
 from .index import SearchIndex
 
 BATCH = 100  # graphs per store read and per index transaction
+ALL_GRAPHS = "*"  # pending marks starting with it mean "any graph may differ" (graph IRIs are absolute IRIs)
+
+
+def _all_marks(marks) -> list[str]:
+    return [m for m in marks if m.startswith(ALL_GRAPHS)]
 
 
 @dataclass
@@ -124,12 +132,20 @@ def drifted(store, index: SearchIndex, *, graphs: Iterable[str] | None = None) -
 
 def suspects(store, index: SearchIndex) -> list[str]:
     """Graphs that may disagree after a crash, found without reading any graph's content:
-    pending marks, and graphs only one side has."""
+    pending marks, and graphs only one side has (every graph under the `ALL_GRAPHS` mark)."""
     in_store = _store_graphs(store)
     indexed = set(index.stamps())
-    return sorted(set(index.pending()) | (in_store - indexed) | (indexed - in_store))
+    marks = set(index.pending())
+    if _all_marks(marks):
+        return sorted(in_store | indexed)
+    return sorted(marks | (in_store - indexed) | (indexed - in_store))
 
 
 def repair(store, index: SearchIndex) -> SyncReport:
-    """After a crash: make the suspect graphs agree (see `suspects`)."""
-    return reindex(store, index, graphs=suspects(store, index))
+    """After a crash: make the suspect graphs agree (see `suspects`); `ALL_GRAPHS` marks
+    go once every graph was checked."""
+    everything = _all_marks(index.pending())
+    report = reindex(store, index, graphs=suspects(store, index))
+    if everything and not report.failed:
+        index.clear_pending(everything)
+    return report

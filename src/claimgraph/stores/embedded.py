@@ -46,12 +46,14 @@ class StoreChange:
     """One committed write: which named graphs it replaced (with their new quads) or dropped.
 
     `other` is True when the write was arbitrary (a SPARQL update, a Graph Store POST): listeners
-    that follow graph content must then look at the store again."""
+    that follow graph content must then look at the store again, at the named graphs in `graphs`
+    when the writer could tell which it may have changed, else at all of them (None)."""
 
     generation: int
     replaced: dict[str, tuple[ox.Quad, ...]] = field(default_factory=dict)
     dropped: tuple[str, ...] = ()
     other: bool = False
+    graphs: tuple[str, ...] | None = None
 
 
 GraphContent = Iterable[ox.Quad] | Iterable[ox.Triple] | str | bytes
@@ -145,11 +147,14 @@ class OxigraphStore:
     def remove_listener(self, listener: Callable[[StoreChange], None]) -> None:
         self._listeners.remove(listener)
 
-    def changed(self, *, replaced: dict | None = None, dropped: Sequence[str] = (), other: bool = False) -> None:
+    def changed(self, *, replaced: dict | None = None, dropped: Sequence[str] = (), other: bool = False,
+                graphs: Sequence[str] | None = None) -> None:
         """Record a committed write and tell the listeners. Writers outside this class (the API's
-        SPARQL Update and Graph Store POST) call it with `other=True` after they wrote."""
+        SPARQL Update and Graph Store POST) call it with `other=True` after they wrote, and with
+        `graphs` when they know every named graph the write may have changed."""
         self._generation += 1
-        change = StoreChange(self._generation, dict(replaced or {}), tuple(dropped), other)
+        change = StoreChange(self._generation, dict(replaced or {}), tuple(dropped), other,
+                             None if graphs is None else tuple(graphs))
         for listener in list(self._listeners):
             listener(change)
 
@@ -254,13 +259,13 @@ class OxigraphStore:
             gone, came = old - new, new - old
             if gone or came:
                 self._apply_difference(list(gone), list(came))
-                self.changed(other=True)
+                self.changed(other=True, graphs=())  # the default graph only
         return LoadResult("", "", len(old), len(new), added=len(came), removed=len(gone))
 
     def clear_default_graph(self) -> None:
         with self._write_lock:
             self._store.clear_graph(ox.DefaultGraph())
-            self.changed(other=True)
+            self.changed(other=True, graphs=())  # the default graph only
 
     def drop_graph(self, graph_iri: str) -> None:
         node = ox.NamedNode(graph_iri)  # checked: the IRI is never pasted into text unchecked
@@ -273,7 +278,7 @@ class OxigraphStore:
         """Run a SPARQL update (the API's, written by an authorised client)."""
         with self._write_lock:
             self._store.update(sparql_update)
-            self.changed(other=True)
+            self.changed(other=True)  # any graph
 
     def flush(self) -> None:
         self._store.flush()
