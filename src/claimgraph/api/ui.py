@@ -6,6 +6,12 @@ YASGUI's files (static/yasgui/, from npm by scripts/setup_ui.sh) are served
 by the app itself, no CDN. Without them the page is the plain query form
 (pages.py), with a note saying how to get the editor. Both are templates
 (templates/yasgui.html, templates/fallback.html).
+
+`/docs` shows the OpenAPI schema in Swagger UI, also from npm and served
+locally (static/swagger/), started by static/docs.js: the pages' Content-
+Security-Policy allows no inline script and nothing from elsewhere, so
+FastAPI's own /docs (a CDN and an inline script) is off. Without Swagger UI
+the page links to /openapi.json and says how to get it.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from .html import render
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 YASGUI_JS = STATIC_DIR / "yasgui" / "yasgui.min.js"
 YASGUI_CSS = STATIC_DIR / "yasgui" / "yasgui.min.css"
+SWAGGER_FILES = (STATIC_DIR / "swagger" / "swagger-ui-bundle.js", STATIC_DIR / "swagger" / "swagger-ui.css")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,10 @@ def make_router(examples_dir: Path, base_iri: str):
     from fastapi.responses import HTMLResponse
 
     router = APIRouter(tags=["pages"])
+
+    @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(render("docs.html", title="API", swagger=all(f.is_file() for f in SWAGGER_FILES)))
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
