@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     load_batch_documents: int = Field(16, ge=1, description="Documents per load transaction")
     sources: Path | None = Field(None, description="The source registry (default: ./sources.yaml at the project root)")
     fetch_state: Path | None = Field(None, description="ETag/Last-Modified file (default: beside the store)")
+    fetch_allowed_networks: list[str] = Field(
+        default_factory=list, description="Networks (CIDR) the fetcher may reach although they are not public "
+                                          "(default: none; loopback, private and link-local addresses are refused)")
 
     # -- Prefect
     flow_workers: int = Field(4, ge=1, description="Threads of the flows' task runner")
@@ -68,6 +71,14 @@ class Settings(BaseSettings):
     wikidata_cache: Path = Path("./data/wikidata-cache")
     wikidata_contact: str = "https://w3id.org/claimgraph"
     wikidata_max_rps: float = 2.0
+
+    @field_validator("fetch_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from .sources.addresses import parse_networks
+
+        parse_networks(value)  # a bad entry stops here, named, not at the first fetch
+        return value
 
     @property
     def ontology_dir(self) -> Path:

@@ -101,10 +101,17 @@ def discover(spec, fetcher: Fetcher | None, state=None) -> list[Candidate]:
 
 
 def web_source_id(url: str) -> str:
-    """A readable, stable id for a URL: host and path slugs plus a short digest of the canonical URL."""
-    key = canonical_url(url)
-    parts = urlsplit(key)
-    slug = slugify(f"{parts.hostname or ''} {parts.path} {parts.query}")[:80].strip("-")
+    """A readable, stable id for a URL: host and path slugs plus a short digest of the canonical URL
+    (of the URL as written when it is too malformed to have a canonical form)."""
+    try:
+        key = canonical_url(url)
+    except ValueError:
+        key = url.strip()
+    try:
+        parts = urlsplit(key)
+        slug = slugify(f"{parts.hostname or ''} {parts.path} {parts.query}")[:80].strip("-")
+    except ValueError:
+        slug = slugify(key)[:80].strip("-")
     return f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
@@ -114,7 +121,12 @@ def file_candidate(path: Path) -> Candidate:
 
 
 def url_candidate(url: str) -> Candidate:
-    key = canonical_url(url)
+    """A page to fetch; a malformed URL still becomes a candidate (keyed as written), whose fetch
+    fails with the reason: one bad feed item never costs the others."""
+    try:
+        key = canonical_url(url)
+    except ValueError:
+        key = url.strip()
     return Candidate(key=key, source_id=web_source_id(key), url=url)
 
 
