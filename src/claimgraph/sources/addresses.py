@@ -80,7 +80,7 @@ def address_problem(ip: IPAddress) -> str | None:
                        (ip.is_link_local, "a link-local address (cloud metadata services live there)"),
                        (ip.is_multicast, "a multicast address"),
                        (ip.version == 4 and ip in _SHARED, "in the shared address space (CGNAT)"),
-                       (ip.is_private, "a private address"), (ip.is_reserved, "a reserved address")):
+                       (ip.is_reserved, "a reserved address"), (ip.is_private, "a private address")):
         if test:
             return name
     if not ip.is_global:
