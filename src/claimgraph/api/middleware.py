@@ -19,6 +19,17 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def policy_allowing_styles(hashes: list[str]) -> str:
+    """CONTENT_SECURITY_POLICY, plus these `<style>` elements (by the sha256 of their text) for a
+    page whose own script adds known, fixed style elements (YASGUI's column resizer, ui.py)."""
+    if not hashes:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' " + " ".join(
+        f"'sha256-{h}'" for h in hashes), 1)
+
+
 SECURITY_HEADERS = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),  # a Turtle or JSON answer is never sniffed into HTML

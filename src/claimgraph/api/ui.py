@@ -15,13 +15,16 @@ the page links to /openapi.json and says how to get it.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import urllib.parse
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .html import render
+from .middleware import policy_allowing_styles
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 YASGUI_JS = STATIC_DIR / "yasgui" / "yasgui.min.js"
@@ -50,6 +53,23 @@ def load_examples(folder: Path) -> list[Example]:
 
 def yasgui_available() -> bool:
     return YASGUI_JS.is_file() and YASGUI_CSS.is_file()
+
+
+@lru_cache(maxsize=1)
+def yasgui_style_hashes() -> tuple[str, ...]:
+    """sha256 (base64) of the fixed `<style>` elements YASGUI's table column resizer adds at run time,
+    read from its script: the page's policy allows exactly these and no other inline style. Its
+    styles: the resizer's layout rules, and the cursor while a column is dragged (`col-resize` by
+    default). None found (another YASGUI version): no exception, and the resizer goes unstyled."""
+    try:
+        script = YASGUI_JS.read_text(encoding="utf-8")
+    except OSError:
+        return ()
+    styles = re.findall(r"createStyle\(a,`([^`$]*)`\)", script)
+    drag = re.search(r"dragCursor:`([a-z-]+)`", script)
+    if drag:
+        styles.append("*{cursor:" + drag.group(1) + "!important}")
+    return tuple(base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() for css in styles)
 
 
 def yasgui_page(examples: list[Example], base_iri: str, endpoint: str = "/sparql") -> str:
@@ -88,6 +108,8 @@ def make_router(examples_dir: Path, base_iri: str):
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         # read on each request (a few small files): edits to the examples show without a restart
-        return HTMLResponse(index_html(load_examples(examples_dir), base_iri))
+        headers = {"Content-Security-Policy": policy_allowing_styles(list(yasgui_style_hashes()))} \
+            if yasgui_available() else None
+        return HTMLResponse(index_html(load_examples(examples_dir), base_iri), headers=headers)
 
     return router
