@@ -4,7 +4,7 @@ No answer may be a server error (5xx other than the documented 503 of an exhaust
 query deadline, which these small queries never reach) and every answer carries the
 security headers.
 
-The example count is bounded (`EXAMPLES` per operation and per token case) so the test
+The example count is bounded (`EXAMPLES` per operation, per kind of data and per token case) so the test
 takes a minute or two; `CLAIMGRAPH_FUZZ_EXAMPLES=N` asks for more.
 """
 from __future__ import annotations
