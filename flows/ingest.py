@@ -10,12 +10,16 @@
     report   the run summary as a Markdown artifact, with the seconds each stage took.
 
 A task costs Prefect 5-11 ms, so tasks carry a few documents each, never one per
-stage or per triple. Runs without a Prefect server (Prefect starts a temporary
+stage or per triple. No task takes a store or a secret as input: the load task
+finds the store its flow opened by the run's id (`run_store`), and a store that
+writes through a server reads the write token from the settings when it sends,
+so no token reaches Prefect's database, its logs or a Dask worker's pickles. Runs without a Prefect server (Prefect starts a temporary
 local one) and against a real server when PREFECT_API_URL is set.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -81,13 +85,28 @@ def process_files_task(paths: list[str], run: RunContext) -> list[DocumentOutcom
 
 
 LOAD_RETRIES = 2
+_run_stores: dict[str, object] = {}  # run id -> the store its flow opened (this process)
+
+
+@contextmanager
+def run_store(settings, store_path: str | None, run: RunContext) -> Iterator[object]:
+    """The store a flow run writes to, open for the block and known to `load_task` by the run's id:
+    a store is never a task input (Prefect records inputs, Dask pickles them)."""
+    store = open_store(settings, store_path)
+    _run_stores[run.run_id] = store
+    try:
+        yield store
+    finally:
+        _run_stores.pop(run.run_id, None)
+        store.close()
 
 
 @task(name="load", retries=LOAD_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def load_task(store, outcomes: list[DocumentOutcome], run: RunContext) -> list[DocumentOutcome]:
-    """Load a batch; while tries remain a store failure fails the task (Prefect retries the
-    batch), on the last try each document is tried alone and a failure is its outcome."""
-    return pipeline.load_documents(store, outcomes, run, pipeline.default_observers(),
+def load_task(outcomes: list[DocumentOutcome], run: RunContext) -> list[DocumentOutcome]:
+    """Load a batch into the run's store (in the flow's process); while tries remain a store failure
+    fails the task (Prefect retries the batch), on the last try each document is tried alone and a
+    failure is its outcome."""
+    return pipeline.load_documents(_run_stores[run.run_id], outcomes, run, pipeline.default_observers(),
                                    isolate=this_task_run.run_count > LOAD_RETRIES)
 
 
@@ -110,16 +129,16 @@ def chunks(items: Sequence, size: int) -> list[list]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
-def process_and_load(submitted: list[tuple[list[str], object]], store, run: RunContext,
+def process_and_load(submitted: list[tuple[list[str], object]], run: RunContext,
                      on_outcome: Callable[[DocumentOutcome], None]) -> None:
-    """Wait for each submitted batch in order; load built documents in batches as they come.
-    A batch whose task failed outright becomes failed outcomes for its documents."""
+    """Wait for each submitted batch in order; load built documents in batches as they come (into
+    the run's store, `run_store`). A batch whose task failed outright becomes failed outcomes."""
     batch_size = get_settings().load_batch_documents
     pending: list[DocumentOutcome] = []
 
     def flush() -> None:
         if pending:
-            for o in load_task(store, list(pending), run):
+            for o in load_task(list(pending), run):
                 on_outcome(o)
             pending.clear()
 
@@ -146,21 +165,18 @@ def ingest_flow(paths: list[str], store_path: str | None = None) -> RunSummary:
     settings = get_settings()
     run = pipeline.new_run(settings, flow_run_id=flow_run.id)
     summary = RunSummary(run_id=run.run_id, started_at=run.started_at)
-    store = open_store(settings, store_path)
-    try:
+    with run_store(settings, store_path, run) as store:
         pipeline.load_ontology(store)
         files = [str(p) for p in discover_pages([Path(p) for p in paths])]
         submitted = [(batch, process_files_task.submit(batch, run))
                      for batch in chunks(files, settings.flow_task_documents)]
-        process_and_load(submitted, store, run, summary.outcomes.append)
+        process_and_load(submitted, run, summary.outcomes.append)
         order = {f: i for i, f in enumerate(files)}
         summary.outcomes.sort(key=lambda o: order.get(o.location, len(files)))
         summary.ended_at = datetime.now(timezone.utc)
         pipeline.record_run(store, run, summary)
         for o in summary.failed:
             logger.warning("failed %s: %s", o.location, o.reason)
-    finally:
-        store.close()
     create_markdown_artifact(key="ingest-summary", markdown=summary_markdown(summary),
                              description="Documents loaded and failed in this run, and where the time went")
     return summary

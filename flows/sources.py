@@ -48,13 +48,13 @@ from claimgraph.sources.incremental import Candidate, DocumentReport, RunReport
 from claimgraph.sources.kinds import discover
 from claimgraph.sources.registry import SourceSpec, load_registry
 from claimgraph.sources.state import FetchState
-from claimgraph.stores import open_store
 from claimgraph.flows.ingest import (
     FETCH_RETRIES,
     _fetch_may_pass,
     chunks,
     process_and_load,
     process_batch,
+    run_store,
     task_runner_from_settings,
 )
 
@@ -139,9 +139,8 @@ def source_flow(source: str, registry: str | None = None, store_path: str | None
     config = replace(reg.fetch, retries=0, max_bytes=settings.max_document_bytes)  # Prefect retries instead
     run = pipeline.new_run(settings, flow_run_id=flow_run.id)
     report = RunReport(source=spec.name, run_id=run.run_id, started_at=run.started_at)
-    store = open_store(settings, store_path)
-    state = FetchState(settings.fetch_state_path(store_path or getattr(store, "path", None) or settings.store))
-    try:
+    with run_store(settings, store_path, run) as store:
+        state = FetchState(settings.fetch_state_path(store_path or getattr(store, "path", None) or settings.store))
         pipeline.load_ontology(store)
         known = incremental.known_documents(store)
         try:
@@ -165,12 +164,10 @@ def source_flow(source: str, registry: str | None = None, store_path: str | None
             if outcome.status == "loaded" and fetched is not None and fetched.candidate.url:
                 state.remember(fetched.candidate.key, fetched.validators, fetched.content_hash)
 
-        process_and_load(submitted, store, run, done)
+        process_and_load(submitted, run, done)
         report.ended_at = datetime.now(timezone.utc)
         incremental.record_source_run(store, run, report, spec.location)
         state.save()
-    finally:
-        store.close()
     logger.info(report.headline())
     create_markdown_artifact(key=f"source-{spec.name.replace('_', '-')}-report", markdown=report.markdown(),
                              description=f"Documents new, changed, unchanged and failed in a run of source {spec.name}")

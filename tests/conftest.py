@@ -175,6 +175,13 @@ from ci_skips import (  # noqa: E402,F401
 )
 
 
+# The fetcher refuses loopback and private addresses (sources/addresses.py); the tests' own
+# sites listen on 127.0.0.1 only, so that one address is allowed, for this process and every
+# command it starts. test_outside.py proves that another loopback address is still refused.
+TEST_SITE_NETWORKS = '["127.0.0.1/32"]'
+os.environ["CLAIMGRAPH_FETCH_ALLOWED_NETWORKS"] = TEST_SITE_NETWORKS
+
+
 # -- servers -------------------------------------------------------------------------------
 
 def free_port() -> int:

@@ -60,7 +60,7 @@ def test_a_mention_with_two_entities_is_dropped_and_the_document_loads(tmp_path,
         assert "taIdentRef" in dropped.reason
         assert str(dropped) in summary.render()  # the run report names it, with the reason
 
-        graph = pipeline.new_run(settings).iris.graph("extract_01_ankara_moscow")
+        graph = pipeline.new_run(settings).iris.graph(outcome.source_id)  # "<folder>~extract_01_ankara_moscow.txt"
         quads = store.graph_quads(graph)
         span = next(q.subject for q in quads if q.subject.value.endswith(f"#char={twin.start},{twin.end}")) \
             if any(q.subject.value.endswith(f"#char={twin.start},{twin.end}") for q in quads) else None

@@ -24,7 +24,7 @@ def sample_extraction() -> Extraction:
         blocks=[Block(BlockKind.PARAGRAPH, body[:43], 0, 43)], body_text=body, captions=[],
         byline_names=["Dr. Jane DOE"], bios=[], footnotes=[], comments=[], translations=["Türkçe"],
     )
-    source = SourceDocument("doc-1", "file:///tmp/doc-1.txt", body, "ab" * 32, "text/plain",
+    source = SourceDocument("doc-1", "inbox/doc-1.txt", body, "ab" * 32, "text/plain",
                             datetime(2026, 1, 1, tzinfo=timezone.utc), 100, "en", "Example Institute")
     ex = Extraction(source=source, page=page, headline=page.title, author_keys=["person/jane-doe"],
                     publisher_key="org/example-institute")
@@ -107,7 +107,7 @@ def test_page_controlled_urls_that_are_not_http_iris_are_dropped_with_a_reason()
     graph = map_extraction(ex, IRIS, run_iri=IRIS.run("r1"), run_started=datetime(2026, 1, 1, tzinfo=timezone.utc),
                            closure=lambda c: (c,), dropped=dropped)
     urls = {q.object.value for q in graph.quads if q.predicate.value == S + "url"}
-    assert urls == {"https://example.org/report?id=1", "file:///tmp/doc-1.txt"}
+    assert urls == {"https://example.org/report?id=1"}  # a saved file has no public URL: no file:// IRI either
     assert len(dropped) == 4 and all(d.reason for d in dropped)
     assert any("javascript:alert(1)" in d.reason and "page's own URL" in d.what for d in dropped)
     assert any("cited work 2" in d.what for d in dropped)  # the injection attempt, named

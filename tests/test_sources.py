@@ -23,15 +23,44 @@ def test_a_seed_reads_with_its_manifest_entry():
     doc = read_source_file(path, load_manifest(SEEDS)[path.name])
     assert doc.source_id == "000_b9eaa696b2f0318b"
     assert doc.publisher == "ANKASAM"
-    assert doc.location.startswith("file:///") and doc.location.endswith(path.name)
+    assert doc.location == "seeds/" + path.name  # its key: no absolute path of this machine
     assert len(doc.content_hash) == 64 and doc.size_bytes == path.stat().st_size
 
 
-def test_a_file_without_manifest_entry_is_keyed_by_its_stem(tmp_path):
-    page = tmp_path / "my-page.txt"
+def test_a_file_without_manifest_entry_is_keyed_by_its_folder_and_name(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    page = tmp_path / "inbox" / "my-page.txt"
     page.write_text("A title\n\nSome body text.", encoding="utf-8")
     doc = read_source_file(page)
-    assert doc.source_id == "my-page" and doc.publisher is None
+    assert doc.source_id == "inbox~my-page.txt" and doc.location == "inbox/my-page.txt" and doc.publisher is None
+
+
+def test_two_files_of_one_name_in_two_folders_are_two_documents(tmp_path):
+    """a/report.txt and b/report.txt: two keys and two graphs, whether the folders or the files are
+    given, and each ingested twice changes nothing (re-ingest idempotence)."""
+    from claimgraph.pipeline import ingest
+    from claimgraph.stores import OxigraphStore
+
+    for folder, state in (("a", "Turkey"), ("b", "Japan")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(
+            f"{state} and its neighbours\n\nBy Jane Doe\n\n{state} signed a new agreement with China in May. "
+            f"Officials in {state} say the deal will last.\n", encoding="utf-8")
+    with OxigraphStore(None) as store:
+        first = ingest([tmp_path / "a", tmp_path / "b" / "report.txt"], store)
+        assert sorted(o.source_id for o in first.loaded) == ["a~report.txt", "b~report.txt"], first.render()
+        documents = lambda: {g: store.graph_size(g) for g in store.named_graphs()  # noqa: E731
+                             if "/graph/" in g and "/graph/run/" not in g}
+        before = documents()
+        assert len(before) == 2, before
+        again = ingest([tmp_path / "a" / "report.txt", tmp_path / "b"], store)
+        assert sorted(o.source_id for o in again.loaded) == ["a~report.txt", "b~report.txt"]
+        assert documents() == before  # the same two graphs, the same size: nothing duplicated
+        keys = {r["k"].value for r in store.query("SELECT ?k WHERE { ?s <http://schema.org/identifier> ?k }")}
+        assert keys == {"a/report.txt", "b/report.txt"}
+        # no absolute path of this machine anywhere in the graph, run records included
+        assert not store.query(f'ASK {{ GRAPH ?g {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), "{tmp_path}") || '
+                               f'CONTAINS(STR(?s), "{tmp_path}") || STRSTARTS(STR(?o), "file:")) }} }}')
 
 
 @pytest.mark.parametrize("name,reason", [("empty.txt", "empty file"), ("binary.txt", "binary"),

@@ -43,9 +43,10 @@ class Route:
 
 
 class SiteServer:
-    """A small threaded HTTP server on 127.0.0.1 with per-path routes and a request log."""
+    """A small threaded HTTP server on 127.0.0.1 (or another loopback `host`) with per-path
+    routes and a request log."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Route] = {}
         self.log: list[tuple[str, dict, int]] = []  # (path, request headers, status)
         self.in_flight = 0
@@ -103,11 +104,11 @@ class SiteServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.handle_error = lambda request, client_address: None  # clients that time out hang up
         self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def start(self) -> "SiteServer":

@@ -63,6 +63,7 @@ def server(tmp_path_factory):
     make_store(root / "store", {EX + "seed": f"<{EX}seed> <{EX}p> \"seed\" .\n"})
     token_file = root / "token"
     token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)  # a token file open to others is refused (config.load_write_token)
     srv = Server(root / "store", root / "uvicorn.log", CLAIMGRAPH_WRITE_TOKEN_FILE=str(token_file))
     srv.gsp = srv.base + "/store"
     yield srv

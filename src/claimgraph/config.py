@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
@@ -28,8 +28,9 @@ class Settings(BaseSettings):
     store_url: str | None = Field(None, description="Load through a running ClaimGraph API (its /sparql and /store)")
     sparql_url: str | None = Field(None, description="Another store's SPARQL endpoint (with gsp_url)")
     gsp_url: str | None = Field(None, description="Another store's Graph Store Protocol endpoint (with sparql_url)")
-    write_token: str | None = Field(None, description="Bearer token for writes (unset: the API takes no writes)")
-    write_token_file: Path | None = Field(None, description="File whose first line is the write token")
+    # A SecretStr: its repr, str() and any log line or error that shows the settings say '**********'.
+    write_token: SecretStr | None = Field(None, description="Bearer token for writes (unset: the API takes no writes)")
+    write_token_file: Path | None = Field(None, description="File whose first line is the write token (mode 600)")
 
     # -- the API
     query_timeout_s: float = 30.0
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     load_batch_documents: int = Field(16, ge=1, description="Documents per load transaction")
     sources: Path | None = Field(None, description="The source registry (default: ./sources.yaml at the project root)")
     fetch_state: Path | None = Field(None, description="ETag/Last-Modified file (default: beside the store)")
+    fetch_allowed_networks: list[str] = Field(
+        default_factory=list, description="Networks (CIDR) the fetcher may reach although they are not public "
+                                          "(default: none; loopback, private and link-local addresses are refused)")
 
     # -- Prefect
     flow_workers: int = Field(4, ge=1, description="Threads of the flows' task runner")
@@ -74,6 +78,14 @@ class Settings(BaseSettings):
     wikidata_cache: Path = Path("./data/wikidata-cache")
     wikidata_contact: str = "https://w3id.org/claimgraph"
     wikidata_max_rps: float = 2.0
+
+    @field_validator("fetch_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from .sources.addresses import parse_networks
+
+        parse_networks(value)  # a bad entry stops here, named, not at the first fetch
+        return value
 
     @property
     def ontology_dir(self) -> Path:
@@ -107,6 +119,30 @@ def project_root() -> Path:
     """The checkout root (ontology/, seeds/); falls back to the working directory when installed."""
     here = Path(__file__).resolve().parents[2]
     return here if (here / "ontology").is_dir() else Path.cwd()
+
+
+def load_write_token(settings: Settings) -> tuple[SecretStr | None, str | None]:
+    """(the write token, None), or (None, why there is none): CLAIMGRAPH_WRITE_TOKEN, else the first
+    line of CLAIMGRAPH_WRITE_TOKEN_FILE. The file is refused when group or others may read or write
+    it (anyone on the machine could write to the store, or change the token): `chmod 600` it.
+    Read on every call, so a token can be rotated without a restart."""
+    if settings.write_token is not None and settings.write_token.get_secret_value():
+        return settings.write_token, None
+    path = settings.write_token_file
+    if not path:
+        return None, "set CLAIMGRAPH_WRITE_TOKEN or CLAIMGRAPH_WRITE_TOKEN_FILE to enable them"
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            return None, (f"the token file {path} is open to group or others (mode {mode:o}); "
+                          f"run `chmod 600 {path}`")
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"the token file {path} cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    token = lines[0].strip() if lines else ""
+    if not token:
+        return None, f"the token file {path} is empty"
+    return SecretStr(token), None
 
 
 @lru_cache

@@ -362,16 +362,16 @@ def run_pages(pages: list[GoldPage], settings=None) -> list[PageScore]:
         store = _store_class()(None)
         try:
             summary = ingest(paths, store, settings)
-            outcomes = {o.source_id: o for o in summary.outcomes}
+            outcomes = {o.location: o for o in summary.outcomes}
             scores = []
-            for gold in pages:
-                outcome = outcomes.get(gold.id)
+            for gold, copy in zip(pages, paths):
+                outcome = outcomes.get(str(copy))
                 if outcome is None or outcome.status != "loaded":
                     reason = outcome.reason if outcome else "not ingested"
                     scores.append(score_page(gold, None, status="rejected", reason=reason,
                                              seconds=outcome.seconds if outcome else 0.0))
                 else:
-                    scores.append(score_page(gold, read_back(store, iris.graph(gold.id)), seconds=outcome.seconds))
+                    scores.append(score_page(gold, read_back(store, iris.graph(outcome.source_id)), seconds=outcome.seconds))
         finally:
             store.close()
     return scores

@@ -95,12 +95,13 @@ def map_extraction(
     src = iris.source(sid)
     w.iri(article, V.PROV + "wasDerivedFrom", src)
     w.a(src, V.PROV_ENTITY, V.DIGITAL_DOCUMENT)
-    # The page's public address when it is a web URL; a saved file keeps where it was read from.
+    # The page's public address when it is a web URL. A saved file is named by its key (its path
+    # under its source root): no file:// IRI of this machine's disk is published.
     if not w.url(src, V.SCHEMA + "url", ex.source.url, "the page's own URL (schema:url)"):
-        if ex.source.location.startswith("file:"):
-            w.iri(src, V.SCHEMA + "url", ex.source.location)
-        else:
+        if ex.source.location.startswith(("http://", "https://")):
             w.url(src, V.SCHEMA + "url", ex.source.location, "the address the page was fetched from")
+    if not ex.source.location.startswith(("http://", "https://", "file:")):
+        w.lit(src, V.SCHEMA + "identifier", ex.source.location)
     w.lit(src, V.SCHEMA + "name", ex.source.location.rsplit("/", 1)[-1])
     w.lit(src, V.CONTENT_HASH, "sha256:" + ex.source.content_hash)
     w.lit(src, V.SCHEMA + "encodingFormat", ex.source.media_type)

@@ -20,8 +20,8 @@ from datetime import date, datetime
 class SourceDocument:
     """Raw text of one source with where and when it came from."""
 
-    source_id: str  # stable key: manifest id, else the file stem (names graphs and IRIs)
-    location: str  # absolute file:// URI or http(s) URL
+    source_id: str  # stable key: manifest id, else from the location (names graphs and IRIs)
+    location: str  # http(s) URL, or a file's key: its path under its source root ("a/report.txt")
     text: str  # decoded text (UTF-8 unless the manifest says otherwise)
     content_hash: str  # sha256 hex of the raw bytes
     media_type: str  # "text/plain" or "text/html"

@@ -430,12 +430,20 @@ def run_graph_triples(run: RunContext, summary: RunSummary, extra: Callable[[Gra
     if run.flow_run_id:
         w.lit(s, V.FLOW_RUN_ID, run.flow_run_id)
     for o in summary.failed:
-        w.lit(s, V.RDFS + "comment", f"failed: {o.location}: {o.reason}")
+        w.lit(s, V.RDFS + "comment", f"failed: {published_name(o)}: {o.reason}")
     for o, d in summary.dropped:
-        w.lit(s, V.RDFS + "comment", f"dropped from {o.location}: {d}")
+        w.lit(s, V.RDFS + "comment", f"dropped from {published_name(o)}: {d}")
     if extra:
         extra(w)
     return w.quads()
+
+
+def published_name(outcome: DocumentOutcome) -> str:
+    """How the run's graph names a document: its URL, else its id (a file's location is a path on
+    this machine, which the graph never shows)."""
+    if outcome.location.startswith(("http://", "https://")):
+        return outcome.location
+    return outcome.source_id or "a document"
 
 
 def record_run(store, run: RunContext, summary: RunSummary, extra: Callable[[GraphWriter], None] | None = None) -> None:

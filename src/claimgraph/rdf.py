@@ -34,7 +34,10 @@ def web_iri(value: str | None) -> tuple[ox.NamedNode | None, str | None]:
     if not value:
         return None, "empty"
     value = value.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # "http://[x": brackets that are no IPv6 address
+        return None, f"malformed URL ({exc}): {value[:80]!r}"
     if parts.scheme.lower() not in ("http", "https"):
         return None, f"not an http(s) URL ({value[:80]!r})"
     if not parts.netloc:

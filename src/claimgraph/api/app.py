@@ -11,11 +11,15 @@ Store Protocol, linked-data pages, the VoID description, YASGUI and a health che
     /id/{path}          a page for every IRI minted under settings.base_iri (linked_data.py)
     /                   YASGUI with the competency questions as examples (ui.py)
     /static/            the UI's files (src/claimgraph/static/)
+    /docs               the OpenAPI schema (/openapi.json) in Swagger UI, served locally (ui.py)
     /healthz            liveness and store size (pages.py)
 
 Reads are open; writes need the bearer token (auth.py). Request bodies are
 capped at `max_body_bytes` (middleware.py); CORS headers are sent only for
-the origins in `cors_origins` (none by default: same origin only).
+the origins in `cors_origins` (none by default: same origin only). Every
+answer carries a strict Content-Security-Policy (only this server's own
+scripts and styles, no inline code, no framing), `X-Content-Type-Options:
+nosniff` and `X-Frame-Options: DENY` (middleware.SecurityHeaders).
 
 The API process owns the store: the lifespan opens `settings.store`
 read-write (one process per store folder; others use `Store.read_only` or go
@@ -37,7 +41,7 @@ from ..stores import OxigraphStore
 from ..stores.presence import announce, withdraw
 from . import gsp, linked_data, pages, search, sparql, ui, void
 from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401 - re-exported
-from .middleware import BodyLimit
+from .middleware import BodyLimit, SecurityHeaders
 from .search import open_search_index
 
 
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         title="ClaimGraph",
         summary="Claims, authors and states from international-affairs analysis, as a knowledge graph",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # FastAPI's pages load Swagger UI from a CDN with inline script: ui.py serves /docs
     )
     # the query hot path first, as a bare Starlette route (see sparql.sparql_fast_path)
     app.add_route("/sparql", sparql.sparql_fast_path, methods=["GET", "POST"], include_in_schema=False)
@@ -109,6 +114,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
             CORSMiddleware, allow_origins=origins, allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Accept"], max_age=600,
             allow_credentials=False)
+    app.add_middleware(SecurityHeaders)  # last added, outermost: refusals (413) carry the headers too
     return app
 
 

@@ -42,7 +42,6 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["curie"] = curie
     env.filters["href"] = safe_href
-    env.globals["style"] = (TEMPLATES / "style.css").read_text(encoding="utf-8")
     return env
 
 

@@ -1,4 +1,4 @@
-"""ASGI middleware: the request body size limit.
+"""ASGI middleware: the request body size limit, and the security headers of every answer.
 
 `settings.max_body_bytes` (CLAIMGRAPH_MAX_BODY_BYTES, 50 MB by default) caps
 every request body: a declared Content-Length over the limit is refused with
@@ -11,6 +11,54 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 50_000_000
+
+# Every page is built from untrusted data, so a browser may run only this server's own files:
+# no inline script or style, no eval, no plugins, nothing loaded from elsewhere, no framing, and
+# forms post only here. Results of `SERVICE` queries come back through /sparql (connect-src 'self').
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def policy_allowing_styles(hashes: list[str]) -> str:
+    """CONTENT_SECURITY_POLICY, plus these `<style>` elements (by the sha256 of their text) for a
+    page whose own script adds known, fixed style elements (YASGUI's column resizer, ui.py)."""
+    if not hashes:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' " + " ".join(
+        f"'sha256-{h}'" for h in hashes), 1)
+
+
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),  # a Turtle or JSON answer is never sniffed into HTML
+    (b"x-frame-options", b"DENY"),  # for browsers that predate frame-ancestors
+    (b"referrer-policy", b"same-origin"),
+)
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP answer (HTML or not: an RDF/XML or SVG answer opened
+    in a browser is a document too), unless a route set the header itself."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodyTooLarge(Exception):

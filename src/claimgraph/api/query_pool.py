@@ -299,7 +299,7 @@ async def start_worker(store_path: Path | None, generation: int, timeout_s: floa
     try:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "claimgraph.api.query_worker", str(child.fileno()),
-            str(store_path) if store_path else "", str(generation),
+            str(store_path) if store_path else "", str(generation), str(os.getpid()),
             pass_fds=(child.fileno(),), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             env=env)
     finally:

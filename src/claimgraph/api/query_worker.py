@@ -194,8 +194,14 @@ def serve(sock: socket.socket, path: str | None, generation: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m claimgraph.api.query_worker FD STORE_PATH GENERATION` (STORE_PATH '' = in memory)."""
+    """`python -m claimgraph.api.query_worker FD STORE_PATH GENERATION [PARENT_PID]` (STORE_PATH '' =
+    in memory). With PARENT_PID the worker dies with the API process, even one killed by SIGKILL
+    while this worker is busy with a long query (claimgraph.lifetime)."""
     fd, path, generation = int(argv[0]), argv[1] or None, int(argv[2])
+    if len(argv) > 3:
+        from ..lifetime import die_with_parent
+
+        die_with_parent(int(argv[3]))
     sock = socket.socket(fileno=fd)
     threading.stack_size(STACK_BYTES)
     thread = threading.Thread(target=serve, args=(sock, path, generation), name="sparql-eval")

@@ -249,13 +249,30 @@ class Candidates:
             getattr(self, fld).append((source, value))
 
 
+def _join(base: str | None, link: str) -> str:
+    """`link` resolved against the page's URL; one too malformed to resolve ("http://[x") is
+    kept as written: it is the page's claim, dropped with its reason when the graph is built."""
+    try:
+        return urljoin(base or "", link)
+    except ValueError:
+        return link
+
+
+def _path(href: str | None) -> str | None:
+    """The path of a link, without a trailing slash; None when the link does not parse."""
+    try:
+        return urlparse(href or "").path.rstrip("/")
+    except ValueError:
+        return None
+
+
 def _link_name(doc, href: str) -> str | None:
     """The text of the page's own link to an author page ('article:author' given as a URL)."""
-    path = urlparse(href).path.rstrip("/")
+    path = _path(href)
     if not path:
         return None
     for a in doc.xpath("//a[@href]"):
-        target = urlparse(a.get("href")).path.rstrip("/")
+        target = _path(a.get("href"))
         if target == path:
             text = _clean(a.text_content())
             if text:
@@ -346,7 +363,7 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         main = article.get("mainEntityOfPage")
         page_url = article.get("url") or (main if isinstance(main, str) else (main or {}).get("@id") if isinstance(main, dict) else None)
         if isinstance(page_url, str):
-            meta["canonical_url"] = urljoin(url or "", page_url)
+            meta["canonical_url"] = _join(url, page_url)
     if not any(s == "json-ld" for s, _ in c.publisher):
         site = next((n for n in nodes if {"WebSite", "NewsMediaOrganization"} & set(_types(n))), None)
         if site is not None:
@@ -398,8 +415,8 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         or _clean((doc.xpath("/html/@lang") or [None])[0])
     og_url = prop("og:url")
     canonical = doc.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
-    meta["canonical_url"] = meta.get("canonical_url") or (urljoin(url or "", og_url) if og_url else None) \
-        or (urljoin(url or "", canonical[0]) if canonical else None)
+    meta["canonical_url"] = meta.get("canonical_url") or (_join(url, og_url) if og_url else None) \
+        or (_join(url, canonical[0]) if canonical else None)
 
     # -- microdata ------------------------------------------------------------------------
     for el in doc.xpath('//*[@itemprop="datePublished" and not(self::meta)]'):

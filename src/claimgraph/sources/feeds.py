@@ -66,6 +66,15 @@ def _checked(data: bytes, location: str, what: str) -> bytes:
     return data
 
 
+def _absolute(base: str, link: str) -> str:
+    """`link` resolved against `base`; a link too malformed to resolve is kept as written, so
+    that its fetch fails alone, named, and the other items are still fetched."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
+
+
 def _looks_like_html(data: bytes) -> bool:
     return data.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html"))
 
@@ -87,7 +96,7 @@ def parse_feed(data: bytes, location: str) -> Feed:
         if not link and entry.get("guidislink"):
             link = entry.get("id")
         if link:
-            items.append(FeedItem(urljoin(location, link), entry.get("title"),
+            items.append(FeedItem(_absolute(location, link), entry.get("title"),
                                   entry.get("published") or entry.get("updated"), entry.get("author")))
     if not parsed.get("version"):
         if problem is not None and not _looks_like_html(data):
@@ -120,10 +129,10 @@ def parse_sitemap(data: bytes, location: str) -> Sitemap:
     if isinstance(parsed, InvalidSitemap):
         raise FeedError(location, f"not a sitemap: {parsed.reason}")
     if isinstance(parsed, AbstractIndexSitemap):
-        maps = tuple(urljoin(location, s.url) for s in parsed.sub_sitemaps if s.url)
+        maps = tuple(_absolute(location, s.url) for s in parsed.sub_sitemaps if s.url)
         if maps:
             return Sitemap(sitemaps=maps)
-    urls = tuple((urljoin(location, p.url), _lastmod(p.last_modified)) for p in parsed.all_pages())
+    urls = tuple((_absolute(location, p.url), _lastmod(p.last_modified)) for p in parsed.all_pages())
     if not urls:
         raise FeedError(location, "not a sitemap (no page URLs or sitemaps in it; expected <urlset> or "
                                   "<sitemapindex>)")

@@ -2,7 +2,15 @@
 
 Files are read from disk; a folder is expanded to the text and HTML pages
 in it. A `manifest.yaml` beside the files describes them (id, publisher,
-language, kind); a file without an entry is still read, keyed by its stem.
+language, kind); a file without an entry is still read.
+
+A file's key is its path relative to its source root, after the root's own
+name (`document_key`): the folder given, or a file's own folder. So
+`a/report.txt` and `b/report.txt` are two documents (`a/report.txt`,
+`b/report.txt`), whichever way they are named on the command line, and no
+absolute path of this machine reaches the graph: the key is what a graph
+names a file by (`SourceDocument.location`), and without a manifest id it
+also names the document's graph and IRIs (`file_source_id`: `a~report.txt`).
 Bad input raises `SourceError` naming the file and the reason, so one bad
 file never stops the others.
 """
@@ -43,7 +51,40 @@ class ManifestEntry:
 
 
 class ManifestError(Exception):
-    pass
+    """A manifest that cannot be read; `reason` says why without the manifest's full path."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def document_key(path: Path, root: Path) -> str:
+    """`root`'s name, then `path` relative to `root` ("a/report.txt"), in POSIX form."""
+    path, root = path.resolve(), root.resolve()
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        relative = path.name
+    return f"{root.name or 'files'}/{relative}"
+
+
+def file_source_id(key: str) -> str:
+    """The id that names a file's graph and IRIs when no manifest gives one: the key's parts joined
+    by `~` (one IRI path segment: "a~report.txt"; a `~` in a name is written %7E)."""
+    return "~".join(part.replace("~", "%7E") for part in key.split("/"))
+
+
+def page_files(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """(page, its source root) for files and folders given: a folder is its pages' root, a file's
+    root is its own folder."""
+    found: list[tuple[Path, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend((page, path) for page in discover_pages([path]))
+        else:
+            found.append((path, path.parent))
+    return found
 
 
 def load_manifest(folder: Path) -> dict[str, ManifestEntry]:
@@ -57,12 +98,12 @@ def load_manifest(folder: Path) -> dict[str, ManifestEntry]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: not valid YAML: {exc}") from exc
+        raise ManifestError(path, f"not valid YAML: {exc}") from exc
     entries: dict[str, ManifestEntry] = {}
     known = set(ManifestEntry.__dataclass_fields__) - {"extra"}
     for i, raw in enumerate(data.get("sources", []), start=1):
         if not isinstance(raw, dict) or "file" not in raw:
-            raise ManifestError(f"{path}: source #{i} needs at least a 'file'")
+            raise ManifestError(path, f"source #{i} needs at least a 'file'")
         raw = dict(raw)
         raw.setdefault("id", Path(raw["file"]).stem)
         extra = {k: raw.pop(k) for k in list(raw) if k not in known}
@@ -89,20 +130,23 @@ def manifest_entry_for(path: Path) -> ManifestEntry | None:
     return load_manifest(path.parent).get(path.name)
 
 
-def fetch_file(path: Path, *, max_bytes: int = 5_000_000):
-    """The fetch stage for one file: a `pipeline.FetchedDocument` (with the reason when it
-    cannot be read, e.g. a broken manifest or a binary file)."""
+def fetch_file(path: Path, *, max_bytes: int = 5_000_000, root: Path | None = None):
+    """The fetch stage for one file under its source `root` (default: its folder): a
+    `pipeline.FetchedDocument` (with the reason when it cannot be read, e.g. a broken manifest
+    or a binary file)."""
     from ..pipeline import FetchedDocument
 
     started = time.perf_counter()
+    key = document_key(path, root or path.parent)
     try:
         entry = manifest_entry_for(path)
     except ManifestError as exc:
-        return FetchedDocument.failed(str(path), path.stem, SourceError(str(path), str(exc)),
+        manifest = key.rsplit("/", 1)[0] + "/" + exc.path.name
+        return FetchedDocument.failed(str(path), file_source_id(key), SourceError(str(path), f"{manifest}: {exc.reason}"),
                                       time.perf_counter() - started)
-    source_id = entry.id if entry else path.stem
+    source_id = entry.id if entry else file_source_id(key)
     try:
-        source = read_source_file(path, entry, max_bytes=max_bytes)
+        source = read_source_file(path, entry, max_bytes=max_bytes, key=key)
     except SourceError as exc:
         return FetchedDocument.failed(str(path), source_id, exc, time.perf_counter() - started)
     return FetchedDocument(str(path), source_id, source, entry, seconds=time.perf_counter() - started)
@@ -113,13 +157,15 @@ def fetch_files(paths: list[Path], settings=None):
     from ..config import get_settings
 
     max_bytes = (settings or get_settings()).max_document_bytes
-    for path in discover_pages([Path(p) for p in paths]):
-        yield fetch_file(path, max_bytes=max_bytes)
+    for path, root in page_files([Path(p) for p in paths]):
+        yield fetch_file(path, max_bytes=max_bytes, root=root)
 
 
-def read_source_file(path: Path, entry: ManifestEntry | None = None, *, max_bytes: int = 5_000_000) -> SourceDocument:
-    """Read one page from disk, refusing what is not a readable text page."""
-    location = path.resolve().as_uri() if path.exists() else str(path)
+def read_source_file(path: Path, entry: ManifestEntry | None = None, *, max_bytes: int = 5_000_000,
+                     key: str | None = None) -> SourceDocument:
+    """Read one page from disk, refusing what is not a readable text page. Its location is its
+    `key` (default: its folder's name and its own), never its absolute path."""
+    location = key or document_key(path, path.parent)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -134,7 +180,7 @@ def read_source_file(path: Path, entry: ManifestEntry | None = None, *, max_byte
         )
     raw = path.read_bytes()
     return decode_source(raw, location=location, label=str(path), entry=entry,
-                         source_id=entry.id if entry else path.stem,
+                         source_id=entry.id if entry else file_source_id(location),
                          media_type=PAGE_SUFFIXES.get(path.suffix.lower(), "text/plain"))
 
 

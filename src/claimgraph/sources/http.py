@@ -16,7 +16,12 @@
   server's Retry-After, capped) for timeouts, connection errors, 429 and 5xx;
 - conditional requests: pass the ETag / Last-Modified remembered for a URL
   (`Validators`) and a 304 comes back as `FetchResult.not_modified`;
-- a size limit: bodies over `max_bytes` are refused without reading them whole.
+- a size limit: bodies over `max_bytes` are refused without reading them whole;
+- it stays outside: every connection (each redirect hop and robots.txt too) goes
+  only to public addresses, checked after DNS resolution and pinned for the
+  connection (sources/addresses.py); the networks in `allowed_networks`
+  (default: CLAIMGRAPH_FETCH_ALLOWED_NETWORKS) are let through. A refused
+  address is a FetchError naming the URL and why, never retried.
 
 `FetchError.transient` tells a caller (the Prefect task's retry condition)
 whether trying again later may help. Nothing here imports Prefect.
@@ -36,6 +41,7 @@ import httpx
 from protego import Protego
 
 from ..model import SourceError
+from .addresses import AddressRefused, OutsideOnlyTransport
 
 DEFAULT_USER_AGENT = "ClaimGraph/0.1 (knowledge-graph ETL; +https://w3id.org/claimgraph)"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -71,6 +77,9 @@ class FetchConfig:
     respect_robots: bool = True
     max_crawl_delay: float = 10.0
     max_bytes: int = 5_000_000
+    # CIDR networks the fetcher may reach although they are not public (None: the setting
+    # CLAIMGRAPH_FETCH_ALLOWED_NETWORKS; (): none)
+    allowed_networks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,20 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched as it is written (None: an http(s) URL with a host)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError as exc:
+        return f"malformed URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not an http(s) URL"
+    if not parts.hostname:
+        return "no host in the URL"
+    return None
+
+
 def host_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
@@ -173,13 +196,22 @@ class Fetcher:
     """A thread-safe polite HTTP client; one per process is enough (see `shared_fetcher`)."""
 
     def __init__(self, config: FetchConfig | None = None, *, transport: httpx.BaseTransport | None = None):
+        """`transport` replaces the checked one (sources/addresses.py): only for tests of other things."""
         self.config = config or FetchConfig()
+        limits = httpx.Limits(max_connections=max(10, self.config.per_host * 4))
+        if transport is None:
+            allowed = self.config.allowed_networks
+            if allowed is None:
+                from ..config import get_settings
+
+                allowed = tuple(get_settings().fetch_allowed_networks)
+            transport = OutsideOnlyTransport(allowed, limits=limits)
         self._client = httpx.Client(
             headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(self.config.timeout),
             follow_redirects=False,
             transport=transport,
-            limits=httpx.Limits(max_connections=max(10, self.config.per_host * 4)),
+            limits=limits,
         )
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
@@ -188,8 +220,9 @@ class Fetcher:
 
     def fetch(self, url: str, validators: Validators | None = None, *, accept: str | None = None) -> FetchResult:
         """GET `url` politely; 304 when `validators` still match. Raises FetchError."""
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise FetchError(url, "not an http(s) URL")
+        problem = url_problem(url)
+        if problem:
+            raise FetchError(url, problem)
         started = time.perf_counter()
         attempts = 0
         delay = self.config.backoff
@@ -259,8 +292,11 @@ class Fetcher:
         robots_url = host_key(url) + "/robots.txt"
         try:
             r = self._client.get(robots_url, follow_redirects=True)
+        except AddressRefused as exc:
+            host.robots_error = str(exc)
+            return
         except httpx.HTTPError as exc:
-            host.robots_error = f"robots.txt could not be fetched ({type(exc).__name__}); the host is not crawled"
+            host.robots_error = f"robots.txt could not be fetched ({exc or type(exc).__name__}); the host is not crawled"
             return
         if r.status_code >= 500:
             host.robots_error = f"robots.txt answered {r.status_code}; the host is not crawled"
@@ -301,7 +337,13 @@ class Fetcher:
                             location = r.headers.get("location")
                             if not location:
                                 raise FetchError(url, f"HTTP {r.status_code} redirect without a Location", status=r.status_code)
-                            current = urljoin(current, location)
+                            try:
+                                current = urljoin(current, location)
+                            except ValueError as exc:
+                                raise FetchError(url, f"redirected to a malformed URL ({exc})", status=r.status_code) from None
+                            problem = url_problem(current)
+                            if problem:
+                                raise FetchError(url, f"redirected to {current[:200]}: {problem}", status=r.status_code)
                             continue
                         if r.status_code >= 400:
                             exc = FetchError(url, f"HTTP {r.status_code} {r.reason_phrase}".rstrip(),
@@ -323,6 +365,12 @@ class Fetcher:
                                                       "document (CLAIMGRAPH_MAX_DOCUMENT_BYTES)")
                             chunks.append(chunk)
                         return self._result(url, current, r, b"".join(chunks))
+                except AddressRefused as exc:
+                    where = "" if current == url else f"redirected to {current}: "
+                    raise FetchError(url, f"{where}refused: {exc}") from None
+                except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
+                    where = "" if current == url else f"redirected to {current[:200]}: "
+                    raise FetchError(url, f"{where}malformed URL ({exc})") from None
                 except httpx.TimeoutException as exc:
                     raise FetchError(url, f"timed out after {self.config.timeout:g} s ({type(exc).__name__})",
                                      transient=True) from exc

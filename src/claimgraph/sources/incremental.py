@@ -1,7 +1,7 @@
 """Incremental runs of one registered source: what is new, changed, unchanged or failed.
 
 A source (registry.SourceSpec) lists documents (sources/kinds.py). Each is
-keyed by its canonical URL (or its file path), which fixes its `source_id`
+keyed by its canonical URL (or its path under the source's folder), which fixes its `source_id`
 and so its named graph. The store is the source of truth for what is
 loaded: its source nodes carry `cg:contentHash "sha256:…"`, read in one
 query per run (`known_documents`). Per document:
@@ -74,7 +74,7 @@ def fetch_document(candidate: Candidate, fetcher: Fetcher | None, validators: Va
     started = time.perf_counter()
     if candidate.path is not None:
         path = Path(candidate.path)
-        source = read_source_file(path, manifest_entry_for(path), max_bytes=max_bytes)
+        source = read_source_file(path, manifest_entry_for(path), max_bytes=max_bytes, key=candidate.key)
         return Fetched(candidate, source, seconds=time.perf_counter() - started)
     if fetcher is None:
         raise SourceError(candidate.location, "a web document needs a fetcher")

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from ..iris import slugify
 from ..model import SourceError
 from .feeds import parse_feed, parse_sitemap
-from .files import MANIFEST_NAMES, PAGE_SUFFIXES, discover_pages, manifest_entry_for
+from .files import MANIFEST_NAMES, PAGE_SUFFIXES, discover_pages, document_key, file_source_id, manifest_entry_for
 from .http import Fetcher, canonical_url
 
 MAX_SITEMAP_URLS = 10_000
@@ -38,7 +38,7 @@ SITEMAP_ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.5"
 class Candidate:
     """One document a source lists, before it is fetched."""
 
-    key: str  # canonical URL, or the file's resolved path
+    key: str  # canonical URL, or the file's key (its path under the source root: files.document_key)
     source_id: str  # names the document's graph and IRIs
     url: str | None = None  # what to GET (web documents)
     path: str | None = None  # what to read (files)
@@ -101,20 +101,41 @@ def discover(spec, fetcher: Fetcher | None, state=None) -> list[Candidate]:
 
 
 def web_source_id(url: str) -> str:
-    """A readable, stable id for a URL: host and path slugs plus a short digest of the canonical URL."""
-    key = canonical_url(url)
-    parts = urlsplit(key)
-    slug = slugify(f"{parts.hostname or ''} {parts.path} {parts.query}")[:80].strip("-")
+    """A readable, stable id for a URL: host and path slugs plus a short digest of the canonical URL
+    (of the URL as written when it is too malformed to have a canonical form)."""
+    try:
+        key = canonical_url(url)
+    except ValueError:
+        key = url.strip()
+    try:
+        parts = urlsplit(key)
+        slug = slugify(f"{parts.hostname or ''} {parts.path} {parts.query}")[:80].strip("-")
+    except ValueError:
+        slug = slugify(key)[:80].strip("-")
     return f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
-def file_candidate(path: Path) -> Candidate:
+def file_candidate(path: Path, root: Path | None = None) -> Candidate:
+    """A saved page under its source `root` (default: its folder), keyed by its path there."""
     entry = manifest_entry_for(path)
-    return Candidate(key=str(path.resolve()), source_id=entry.id if entry else path.stem, path=str(path))
+    key = document_key(path, root or path.parent)
+    return Candidate(key=key, source_id=entry.id if entry else file_source_id(key), path=str(path))
+
+
+def glob_root(pattern: str) -> Path:
+    """The folder a glob pattern starts from: its leading parts without wildcards."""
+    parts = Path(pattern).parts
+    fixed = [p for p in parts[:next((i for i, p in enumerate(parts) if globlib.has_magic(p)), len(parts))]]
+    return Path(*fixed) if fixed else Path(".")
 
 
 def url_candidate(url: str) -> Candidate:
-    key = canonical_url(url)
+    """A page to fetch; a malformed URL still becomes a candidate (keyed as written), whose fetch
+    fails with the reason: one bad feed item never costs the others."""
+    try:
+        key = canonical_url(url)
+    except ValueError:
+        key = url.strip()
     return Candidate(key=key, source_id=web_source_id(key), url=url)
 
 
@@ -144,7 +165,8 @@ def discover_folder(spec, fetcher, state) -> list[Candidate]:
 @source_kind("glob", web=False, location="a glob pattern of saved pages (** for subfolders)")
 def discover_glob(spec, fetcher, state) -> list[Candidate]:
     paths = sorted(Path(p) for p in globlib.glob(spec.location, recursive=True))
-    return [file_candidate(p) for p in paths if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
+    root = glob_root(spec.location)
+    return [file_candidate(p, root) for p in paths if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
             and p.name not in MANIFEST_NAMES]
 
 

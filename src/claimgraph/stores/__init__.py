@@ -43,12 +43,20 @@ def open_writer(store_path: Path | str, settings: Settings | None = None, *, wai
     if url is not None:
         token = write_token(settings)
         if token is None:
+            from ..config import load_write_token
+
+            why = load_write_token(settings)[1] if settings.write_token_file else None
             raise StoreBusy(
                 f"the server at {url} holds the store {store_path}: set CLAIMGRAPH_WRITE_TOKEN (or "
-                "CLAIMGRAPH_WRITE_TOKEN_FILE) to the server's write token to load through it, or stop the server")
+                "CLAIMGRAPH_WRITE_TOKEN_FILE) to the server's write token to load through it, or stop the server"
+                + (f" ({why})" if why else ""))
         if say:
             say(f"the server at {url} holds {store_path}: loading through its Graph Store endpoint")
-        return RemoteGraphStore(url + "/sparql", url + "/store", token)
+        from .remote import token_from_settings
+
+        # the process's own settings: the store reads the token at each request and holds none itself
+        return RemoteGraphStore(url + "/sparql", url + "/store", token_from_settings if settings is get_settings()
+                                else token)
     lock = WriterLock(store_path)
     lock.acquire(wait=wait, on_wait=say)
     try:

@@ -6,7 +6,11 @@ needs from `stores.GraphStore`:
 - writes through the SPARQL 1.1 Graph Store HTTP Protocol: `PUT
   <gsp_url>?graph=<g>` with `Content-Type: application/n-triples` replaces a
   named graph in one request (all or nothing on the server), `DELETE` drops
-  it; `Authorization: Bearer <token>` when a token is given;
+  it; `Authorization: Bearer <token>` when a token is given. The token is a
+  SecretStr added to each request as it is sent (`BearerToken`): the client's
+  headers, the store's repr and any error message never hold it; a store
+  made by `remote_from_settings` holds no token at all and reads it from the
+  settings at each request;
 - reads through the SPARQL 1.1 Protocol: POST `query=` to `query_url`,
   SELECT/ASK as `application/sparql-results+json`, CONSTRUCT/DESCRIBE as
   N-Triples.
@@ -25,13 +29,14 @@ QLever, Neptune with their GSP endpoints).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
 import pyoxigraph as ox
+from pydantic import SecretStr
 
-from ..config import Settings
+from ..config import Settings, get_settings, load_write_token
 from ..model import LoadResult
 from .base import StoreError
 from .embedded import GraphContent, as_quads
@@ -58,15 +63,43 @@ class RemoteRow(dict):
     """A SELECT solution: `row["var"]` is a RemoteTerm; unbound variables are missing (`row.get` -> None)."""
 
 
+TokenSource = SecretStr | str | Callable[[], SecretStr | None] | None
+
+
+class BearerToken(httpx.Auth):
+    """`Authorization: Bearer …` on each request as it is sent; the token is a SecretStr, or a
+    function that gives one (read from the settings then), never kept in the client's headers."""
+
+    def __init__(self, token: TokenSource):
+        self._token = SecretStr(token) if isinstance(token, str) else token
+
+    def current(self) -> SecretStr | None:
+        return self._token() if callable(self._token) else self._token
+
+    def auth_flow(self, request: httpx.Request):
+        token = self.current()
+        if token is not None and token.get_secret_value():
+            request.headers["Authorization"] = "Bearer " + token.get_secret_value()
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerToken('**********')"
+
+
+def token_from_settings() -> SecretStr | None:
+    """The operator's write token as the settings give it now (for a store that holds none)."""
+    return load_write_token(get_settings())[0]
+
+
 class RemoteGraphStore:
-    def __init__(self, query_url: str, gsp_url: str, token: str | None = None, *, timeout: float = 60.0,
+    def __init__(self, query_url: str, gsp_url: str, token: TokenSource = None, *, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None):
+        """`token`: a SecretStr (or str), a function giving one at each request, or None (no auth)."""
         self.query_url = query_url
         self.gsp_url = gsp_url
-        headers = {"User-Agent": "ClaimGraph/0.1 (remote store client)"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self._client = httpx.Client(headers=headers, timeout=timeout, transport=transport)
+        self._client = httpx.Client(headers={"User-Agent": "ClaimGraph/0.1 (remote store client)"},
+                                    auth=BearerToken(token) if token is not None else None,
+                                    timeout=timeout, transport=transport)
         self.read_only = False
 
     # -- writes -------------------------------------------------------------
@@ -167,18 +200,12 @@ def remote_from_settings(settings: Settings) -> RemoteGraphStore | None:
     gsp_url = settings.gsp_url or (base + "/store" if base else "")
     if not (query_url and gsp_url):
         return None
-    return RemoteGraphStore(query_url, gsp_url, write_token(settings))
+    return RemoteGraphStore(query_url, gsp_url, token_from_settings if settings is get_settings()
+                            else write_token(settings))
 
 
-def write_token(settings: Settings) -> str | None:
+def write_token(settings: Settings) -> SecretStr | None:
     """The operator's write token: CLAIMGRAPH_WRITE_TOKEN, else the first line of
-    CLAIMGRAPH_WRITE_TOKEN_FILE (None when neither gives one)."""
-    if settings.write_token:
-        return settings.write_token
-    if settings.write_token_file:
-        try:
-            lines = settings.write_token_file.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return None
-        return (lines[0].strip() if lines else "") or None
-    return None
+    CLAIMGRAPH_WRITE_TOKEN_FILE (None when neither gives one, or the file is open to others:
+    config.load_write_token says why)."""
+    return load_write_token(settings)[0]
