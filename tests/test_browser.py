@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import CHROMIUM, need
+from claimgraph.api import ui
 from test_api import Server, make_store
 from test_linked_data import GRAPH, doc_ntriples
 
