@@ -729,6 +729,27 @@ def mark_header_bylines(units: list["Unit"], title_index: int | None, anchor: in
                     u.data["date"] = find_date(text)
 
 
+def byline_names_of_line(line: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """(names, (name, role) pairs) of a line read as a byline whatever its shape: 'By A and B',
+    'Jane Doe MAR 3, 2024', 'Jane Doe · The Daily Planet · Posted …', 'Jane Doe'."""
+    from .bylines import byline_names
+
+    text = normalise_space(line)
+    names = parse_byline(text)
+    if names:
+        return names, byline_roles_of(text)
+    glued = split_name_and_date(text) if word_count(text) <= 16 else None
+    if glued:
+        return glued[0], []
+    parts = [p for p in re.split(r"\s+[·|•]\s+|,\s+|\s+[-–—]\s+", text) if p]
+    if parts and looks_like_person_name(parts[0]):
+        names = byline_names(parts[0])
+        rest = [p for p in parts[1:] if not find_date(p) and not re.match(r"(?:posted|published|updated)\b", p, re.I)]
+        roles = [(names[0], rest[0])] if names and rest and (_ROLE_OR_OUTLET_RE.search(rest[0]) or MASTHEAD_HEAD_RE.search(rest[0])) else []
+        return names, roles
+    return [], []
+
+
 def split_name_and_date(line: str) -> tuple[list[str], date] | None:
     """A byline glued to its date: 'Jane Doe MAR 3, 2024', 'By Jane Doe | 14 February 2024',
     'Jane Doe and John Roe — March 3, 2024' -> (names, date); None otherwise."""
@@ -1530,28 +1551,54 @@ def _is_dateline_place(place: str) -> bool:
     return len(letters) >= 3 and all(ch.isupper() for ch in letters) and word_count(head) <= 4
 
 
-def parse_text_page(text: str) -> ParsedPage:
-    """Page structure of an article saved as plain text (see the module docstring for the cues)."""
+def page_units(text: str) -> tuple[str, list[Unit]]:
+    """The page's text (line ends and HTML entities normalised) and its lines as classified units."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _HTML_ENTITY_RE.search(text):
         text = html.unescape(text)
     units = split_units(text)
     classify_units(units)
+    return text, units
+
+
+def rules_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
+    """(index, title, section, consumed) as the hand-written rules decide: the run of heading-like
+    lines at the top (`find_title`), unless a title-like line sits lower, just above the text
+    (`find_title_above_body`), on pages with menus above the article."""
+    title_index, title, section, consumed = find_title(units)
+    above = find_title_above_body(units)
+    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
+    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
+        title_index, title, consumed = above, units[above].text, True
+        before = [u for u in units[:above] if u.kind != "boilerplate"]
+        if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
+            section = before[-1].text
+    return title_index, title, section, consumed
+
+
+def label_page_lines(units: list[Unit], text: str, rules_title_index: int | None):
+    """The line-role labeller's reading of the page (`parse/line_roles.py`), or None when it is off."""
+    from .line_roles import label_units
+
+    return label_units(units, text, rules_title_index)
+
+
+def parse_text_page(text: str) -> ParsedPage:
+    """Page structure of an article saved as plain text (see the module docstring for the cues)."""
+    text, units = page_units(text)
     translations: list[str] = []
     for u in units:
         if u.kind == "translation":
             translations.extend(lang for lang in u.data["languages"] if lang not in translations)
 
     # Head: everything above the title is navigation (bylines there still count).
-    title_index, title, section, consumed = find_title(units)
-    above = find_title_above_body(units)
-    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
-    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
-        # a page with menus above the article: the title sits just above its text
-        title_index, title, consumed = above, units[above].text, True
-        before = [u for u in units[:above] if u.kind != "boilerplate"]
-        if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
-            section = before[-1].text
+    title_index, title, section, consumed = rules_title(units)
+    roles = label_page_lines(units, text, title_index)
+    if roles is not None and roles.title_index != title_index:
+        title_index, title, consumed = roles.title_index, units[roles.title_index].text if roles.title_index is not None else "", \
+            roles.title_index is not None
+    if roles is not None:
+        roles.mark_bylines(units)
     start = 0
     if title_index is not None:
         for u in units[:title_index]:
@@ -1756,6 +1803,7 @@ def parse_text_page(text: str) -> ParsedPage:
         translations=translations,
         dropped=dropped,
         byline_roles=byline_roles,
-        date_published=page_date(units, title_index, body_anchor(units)),
+        date_published=(find_date(units[roles.date_index].text) if roles is not None and roles.date_index is not None
+                        else None) or page_date(units, title_index, body_anchor(units)),
         publisher=publisher,
     )
