@@ -356,7 +356,10 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
                 lead.append(word)
             if lead:
                 candidate = " ".join(lead)
-                if matches_publisher(candidate, publisher) or not candidate.isdigit():
+                if lead[0].lower() in {"our", "the", "a", "an"} or _is_place(candidate):
+                    # "Our staff reporter", "China Correspondent": a desk or a beat at the publisher
+                    org = publisher
+                elif matches_publisher(candidate, publisher) or not candidate.isdigit():
                     org = candidate
                     mods = mods[len(lead):]
         if not org:
@@ -593,6 +596,14 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
     return out
 
 
+def _is_place(text: str) -> bool:
+    """A state, a capital or a known place ("China", "Moscow"): a beat, not an employer."""
+    from .gazetteer import load_gazetteer
+
+    g = load_gazetteer()
+    return g.is_state_word(text) or text in g.places or text in g.capital_places
+
+
 def byline_roles(role: str, publisher: str | None) -> list[_Role]:
     """The roles a byline prints after a name: 'Senior Fellow at X', 'AP National Security
     Writer' (the agency by its name), or an outlet alone ('The Daily Planet': staff, no role)."""
@@ -604,6 +615,10 @@ def byline_roles(role: str, publisher: str | None) -> list[_Role]:
     org = role.strip(" ,.;:")
     if org and org[0].isupper() and len(org.split()) <= 6 and not re.search(rf"\b(?:{ROLE_NOUNS})\b", org, re.I):
         return [_Role(agency_name(org) or org, None, "")]
+    noun = re.search(rf"\b(?:{ROLE_NOUNS})\b", org, re.I)
+    if noun and publisher and len(org.split()) <= 6 and not re.search(r"\b(?:former|ex-)\b", org, re.I):
+        # "By Jane Doe, International Editor" on the site's own page: a job at the publisher
+        return [_Role(publisher, org, noun.group().lower())]
     return []
 
 

@@ -329,7 +329,7 @@ COMMENT_ACTIONS_RE = re.compile(r"^(?:(?:like|likes|reply|replies|report|flag|sh
 COMMENT_DOT_AUTHOR_RE = re.compile(r"^(?:[^\W\d_][\w'’-]*\.?\s+){0,3}[^\W\d_][\w'’-]*\.$")
 # A dateline opening a report: "WASHINGTON —", "BRASÍLIA, Brazil —", "LONDON (Reuters) -".
 DATELINE_RE = re.compile(r"^(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?(?:,\s+[^\W\d_][\w.]*(?:\s[^\W\d_][\w.]*)?)?)"
-                         r"(?:\s*\([^()]{1,30}\))?\s*(?:—|–|--|-|:)\s+(?=\S)")
+                         r"(?:\s*\((?P<credit>[^()]{1,30})\))?\s*(?:—|–|--|-|:)\s+(?=\S)")
 # Bare note numbers left after the sentence's end when superscripts are flattened ("Moscow.1 Two years").
 FLAT_NOTE_MARK_RE = re.compile(r"(?<=[^\W\d_][.!?\"”’])(?P<n>\d{1,3})(?=\s+[\"“‘]?[A-Z]|\s*$)")
 
@@ -1380,6 +1380,9 @@ SELF_REFERENCE_RE = re.compile(r"^(?:about|subscribe to|support|advertise with|a
 LEGAL_SUFFIX_RE = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|gmbh|plc|s\.a|co)\.?)+$|\s+or its affiliated companies.*$",
                              re.IGNORECASE)
 DOMAIN_RE = re.compile(r"\b(?:[\w-]+\.)*(?P<label>[\w-]{3,})\.(?:com|org|net|info|co\.uk|co|news|az|int|edu|eu)\b", re.IGNORECASE)
+# A company's name after a copyright sign is often the site's owner, not the site: "VICE Media Group", "Times Newspapers".
+CORPORATE_SUFFIX_RE = re.compile(r"(?<=\w)\s+(?:media group|media holdings|newspapers|holdings|publishing(?: group| company)?|"
+                                 r"communications|corporation|company|group)$", re.IGNORECASE)
 PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "title-suffix": 2, "copyright": 1,
                      "site-line": 1, "masthead": 1}
 
@@ -1400,6 +1403,7 @@ def _holder(text: str) -> str | None:
     """A copyright holder's name: cut at ' / ', ' | ', a sentence end, 'All rights'; legal suffixes dropped."""
     text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
     text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
+    text = CORPORATE_SUFFIX_RE.sub("", text).strip(" ,.;:")
     if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE):
         return None
     return text
@@ -1542,6 +1546,15 @@ def masthead(units: list["Unit"], title_index: int | None, page_text: str) -> st
         if word_count(u.text) > 7:
             break
     return None
+
+
+def _agency_credit(credit: str | None) -> str | None:
+    """'Reuters', 'AP', 'AFP' in a dateline -> the agency's name; None for anything else."""
+    if not credit:
+        return None
+    from .bylines import agency_name
+
+    return agency_name(credit.strip())
 
 
 def _is_dateline_place(place: str) -> bool:
@@ -1754,6 +1767,10 @@ def parse_text_page(text: str) -> ParsedPage:
         if m and _is_dateline_place(m.group("place")) and rest[:1].isupper() \
                 and not re.match(r"^[^.!?]{0,120}\s[—–]\s", rest):
             first_para.data["dateline"] = m.group("place")
+            agency = _agency_credit(m.group("credit"))
+            if agency:  # "LONDON (Reuters) -" over a byline naming people: they write for the agency
+                byline_roles.extend((name, agency) for name in byline_names
+                                    if not any(same_person(name, n) for n, _ in byline_roles))
             first_para.text = first_para.text[m.end():]
     # Superscript note numbers flattened onto the sentence end ("Moscow.1 Two") become "[1]".
     if footnotes:
