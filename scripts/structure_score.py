@@ -49,8 +49,11 @@ def page_structure(gold: GoldPage) -> Structure:
     if publisher_entity is not None and publisher_entity.key in names:
         names[publisher_entity.key].merge(publisher_entity)
     pub_names = ({publisher_entity.name} | publisher_entity.alternate_names) if publisher_entity else set()
-    affs = []
+    affs, seen = [], set()
     for a in authors.affiliations:
+        if not a.current or (a.person_key, a.org_key) in seen:
+            continue  # the graph states current affiliations, each pair once
+        seen.add((a.person_key, a.org_key))
         org = names.get(a.org_key)
         org_names = ({org.name} | org.alternate_names) if org else set()
         if publisher_entity is not None and a.org_key == publisher_entity.key:

@@ -17,12 +17,12 @@ with a linear-chain CRF (python-crfsuite) whose features are generic:
   article's title does not);
 - the same few features of the lines just before and after it.
 
-Roles: `headline`, `byline`, `date`, `bio`, `body`, `other` (furniture, lists of
+Roles: `headline`, `standfirst`, `byline`, `date`, `bio`, `body`, `other` (furniture, lists of
 other pieces, comments, notes). The labels it learns from are derived from the
 gold of the dev pages by `derive_roles` (a line equal to the gold headline; a
 short line naming a gold author near the top; a short line whose date is the
 gold date; a line naming an author with a bio verb; a line holding a key
-claim), so retraining needs no hand labelling:
+claim; a sentence or two right under the headline), so retraining needs no hand labelling:
 
     .venv/bin/python scripts/train_line_roles.py          # writes data/line_roles.crfsuite
     .venv/bin/python scripts/train_line_roles.py --cv     # leave-one-publisher-out figures
@@ -43,12 +43,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-ROLES = ("headline", "byline", "date", "bio", "body", "other")
+ROLES = ("headline", "standfirst", "byline", "date", "bio", "body", "other")
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "line_roles.crfsuite"
 # Below this marginal probability the labeller names no headline (every dev page has one).
 HEADLINE_MIN_P = 0.05
 BYLINE_MIN_P = 0.5
 DATE_MIN_P = 0.35
+# Lines the rules are sure of that are no byline, whatever the labeller says ("Similar Posts" over related pieces).
+NEVER_BYLINE_KINDS = frozenset({"boilerplate", "related", "comments_label", "comment_form", "breadcrumb", "footnote",
+                                "translation", "caption", "notes_label", "author_label", "repeat"})
 
 _STOP = frozenset("""
 the a an of and or in on at for to with from by as is are was were be been how why what when where who will would can
@@ -299,6 +302,14 @@ def derive_roles(units, gold: dict) -> list[str]:
             found = find_date(u.text)
             if found and found.isoformat() == date:
                 labels[i] = "date"
+    # the standfirst: a sentence or two right under the headline, before the byline and the text
+    for i in [k for k, lab in enumerate(labels) if lab == "headline"]:
+        for j in range(i + 1, min(len(units), i + 3)):
+            if labels[j] == "other" and 8 <= word_count(units[j].text) <= 60 and j < first_body:
+                labels[j] = "standfirst"
+                break
+            if labels[j] != "other":
+                break
     return labels
 
 
@@ -380,9 +391,18 @@ def tag(units, text: str, rules_title: int | None, tagger=None, use_rules: bool 
     return [{lab: tagger.marginal(lab, i) for lab in labels} for i in range(len(units))]
 
 
+def _dek_under(units, title: int, below: int) -> bool:
+    """A sentence-case line right under a Title Case one is its standfirst, not the headline."""
+    from .text_page import _capitalised_share
+
+    between = [u for u in units[title + 1:below] if u.kind != "boilerplate"]
+    return below > title and not between and _capitalised_share(units[title].text) >= 0.6 \
+        and _capitalised_share(units[below].text) < 0.6
+
+
 def label_units(units, text: str, rules_title: int | None) -> LineRoles | None:
     """The labeller's decisions for a page's units, or None when it is off or has no model."""
-    from .text_page import _title_like, find_date
+    from .text_page import _title_like, date_line_candidate, date_rank
 
     mode = current_mode()
     if mode == "rules" or not units:
@@ -400,10 +420,14 @@ def label_units(units, text: str, rules_title: int | None) -> LineRoles | None:
     else:
         roles.title_index = rules_title
     if mode == "combined" and rules_title is not None and roles.title_index is not None and roles.title_index != rules_title \
-            and not _title_like(units[roles.title_index]) and _title_like(units[rules_title]):
+            and _title_like(units[rules_title]) and (not _title_like(units[roles.title_index]) or _dek_under(units, rules_title,
+                                                                                                              roles.title_index)):
         roles.title_index = rules_title
-    roles.byline_indexes = [i for i in range(len(units)) if marginals[i].get("byline", 0.0) >= BYLINE_MIN_P]
-    dated = [i for i in range(len(units)) if marginals[i].get("date", 0.0) >= DATE_MIN_P and find_date(units[i].text)]
+    end = page_view(units, rules_title).stretch[1]
+    roles.byline_indexes = [i for i in range(min(end, len(units))) if marginals[i].get("byline", 0.0) >= BYLINE_MIN_P
+                            and units[i].kind not in NEVER_BYLINE_KINDS]
+    dated = [i for i in range(len(units)) if marginals[i].get("date", 0.0) >= DATE_MIN_P and date_line_candidate(units[i])]
     if dated:
-        roles.date_index = max(dated, key=lambda i: marginals[i]["date"])
+        # a "Published" date beats a bare one, which beats an "Updated" one (as the rules have it); then the likeliest
+        roles.date_index = min(dated, key=lambda i: (date_rank(units[i].text), -marginals[i]["date"]))
     return roles

@@ -742,7 +742,7 @@ def byline_names_of_line(line: str) -> tuple[list[str], list[tuple[str, str]]]:
     if glued:
         return glued[0], []
     parts = [p for p in re.split(r"\s+[·|•]\s+|,\s+|\s+[-–—]\s+", text) if p]
-    if parts and looks_like_person_name(parts[0]):
+    if parts and looks_like_person_name(parts[0]) and not MASTHEAD_HEAD_RE.search(parts[0]):
         names = byline_names(parts[0])
         rest = [p for p in parts[1:] if not find_date(p) and not re.match(r"(?:posted|published|updated)\b", p, re.I)]
         roles = [(names[0], rest[0])] if names and rest and (_ROLE_OR_OUTLET_RE.search(rest[0]) or MASTHEAD_HEAD_RE.search(rest[0])) else []
@@ -1512,6 +1512,24 @@ UPDATED_RE = re.compile(r"\b(?:last\s+)?(?:updated|modified)\b", re.IGNORECASE)
 PUBLISHED_RE = re.compile(r"\b(?:published|posted)\b", re.IGNORECASE)
 
 
+def date_line_candidate(u: "Unit") -> date | None:
+    """The date a line states when it reads as a date line: a date or dated byline, a short
+    line with a date, or a line of up to 20 words with "Published"/"Updated"/"·" in it; notes
+    and access dates are no date line."""
+    text = u.text
+    if u.data.get("orig") in ("footnote", "comments_label") or FOOTNOTE_RE.match(text) or NOTES_ITEM_RE.match(text) \
+            or re.search(r"\baccess(?:ed|ion)\b", text, re.IGNORECASE):
+        return None
+    dated = u.data.get("orig") == "date" or u.data.get("date") or word_count(text) <= 8 or (
+        word_count(text) <= 20 and DATE_CUE_RE.search(text))
+    return u.data.get("date") or (find_date(text) if dated else None)
+
+
+def date_rank(text: str) -> int:
+    """0 for a "Published"/"Posted" date line, 2 for an "Updated"/"Modified" one, 1 otherwise."""
+    return 0 if PUBLISHED_RE.search(text) else 2 if UPDATED_RE.search(text) else 1
+
+
 def page_date(units: list["Unit"], title_index: int | None, anchor: int | None) -> date | None:
     """The publication date the page shows around its title: a date line or a dated byline from
     a few lines above the title to a few lines into the text. A 'Published'/'Posted' date beats
@@ -1520,18 +1538,9 @@ def page_date(units: list["Unit"], title_index: int | None, anchor: int | None) 
     end = min(len(units), (anchor if anchor is not None else top) + 12)
     found: list[tuple[int, int, date]] = []
     for i in range(max(0, top - 8), end):
-        u = units[i]
-        text = u.text
-        if u.data.get("orig") in ("footnote", "comments_label") or FOOTNOTE_RE.match(text) or NOTES_ITEM_RE.match(text) \
-                or re.search(r"\baccess(?:ed|ion)\b", text, re.IGNORECASE):
-            continue  # a note's date is its source's
-        dated = u.data.get("orig") == "date" or u.data.get("date") or word_count(text) <= 8 or (
-            word_count(text) <= 20 and DATE_CUE_RE.search(text))
-        when = u.data.get("date") or (find_date(text) if dated else None)
-        if not when:
-            continue
-        rank = 0 if PUBLISHED_RE.search(text) else 2 if UPDATED_RE.search(text) and not PUBLISHED_RE.search(text) else 1
-        found.append((rank, abs(i - top), when))
+        when = date_line_candidate(units[i])  # a note's date is its source's: none
+        if when:
+            found.append((date_rank(units[i].text), abs(i - top), when))
     return min(found)[2] if found else None
 
 
