@@ -31,7 +31,7 @@ class Structure:
 def page_structure(gold: GoldPage) -> Structure:
     from claimgraph.extract.authors import extract_authors
     from claimgraph.parse.html_page import page_metadata
-    from claimgraph.pipeline import prepare_document, parse_page, publisher_organization
+    from claimgraph.pipeline import parse_page, prepare_document, publisher_organization, shared_nlp
     from claimgraph.sources.files import read_source_file
 
     source = read_source_file(gold.page)
@@ -40,7 +40,7 @@ def page_structure(gold: GoldPage) -> Structure:
     metadata = page_metadata(source.metadata)
     publisher = source.publisher or (metadata.publisher if metadata else None) or page.publisher
     publisher_entity = publisher_organization(publisher) if publisher else None
-    authors = extract_authors(page, publisher=publisher)
+    authors = extract_authors(page, publisher=publisher, nlp=shared_nlp())
     headline = (metadata.headline if metadata and metadata.headline else None) or page.title or None
     published = page.date_published
     if metadata and metadata.published:

@@ -547,8 +547,66 @@ def _author_names(page: ParsedPage) -> list[tuple[str, list[str]]]:
     return authors
 
 
-def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> AuthorExtraction:
-    """The article's authors (byline and bio people, never commenters) and what their bios say."""
+# Verbs and nouns of study: an organization under them is where someone studied, not an employer.
+_STUDY_LEMMAS = frozenset({"study", "graduate", "earn", "receive", "complete", "obtain", "attend", "hold", "award",
+                           "degree", "phd", "doctorate", "master", "bachelor", "ba", "ma", "ms", "msc", "alumnus", "alumna"})
+_ROLE_NOUN_RE = re.compile(rf"^(?:{ROLE_NOUNS})s?$", re.IGNORECASE)
+_WORK_VERBS = frozenset({"work", "serve", "lead", "direct", "head", "join", "teach", "chair", "run", "found", "co-found",
+                         "manage", "coordinate", "edit"})
+_UNIT_RE = re.compile(r"^(?:the\s+)?(?:department|school|faculty|division|office|program(?:me)?)\b", re.IGNORECASE)
+
+
+def parsed_bio_roles(bio: str, nlp, publisher: str | None = None) -> list[_Role]:
+    """Jobs a bio states, read from spaCy's parse rather than sentence patterns: an organization
+    (ORG entity) whose chain of heads reaches a role noun ("a fellow at X", "director of the Y
+    Centre at X") or a work verb ("works for X", "joined X") before any word of study
+    ("graduated from X", "a PhD from X"); "former"/"formerly"/"previously" make it past."""
+    from ..parse.text_page import split_sentences
+
+    roles: list[_Role] = []
+    sentences = [s for s in split_sentences(normalise_space(bio)) if len(s) <= 600][:8]
+    for doc in nlp.pipe(sentences):
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or len(ent.text) < 3 or _UNIT_RE.match(ent.text):
+                continue  # a unit ("Department of …") belongs to the organization the patterns find
+            head, role_token, verb, studied = ent.root, None, None, False
+            for _ in range(8):  # up the tree: prep -> noun/verb -> …
+                if head.head is head:
+                    break
+                head = head.head
+                lemma = head.lemma_.lower()
+                if lemma in _STUDY_LEMMAS or head.text.lower() in _STUDY_LEMMAS:
+                    studied = True
+                    break
+                if head.pos_ in ("NOUN", "PROPN") and _ROLE_NOUN_RE.match(head.text) and head.i < ent.start:
+                    role_token = head
+                    break
+                if head.pos_ == "VERB":
+                    verb = head if lemma in _WORK_VERBS else None
+                    break
+            if studied or (role_token is None and verb is None):
+                continue
+            anchor = role_token or verb
+            words = {t.lower_ for t in doc[max(0, anchor.i - 4):anchor.i + 1]}
+            past = bool(words & {"former", "formerly", "previously", "ex"}) or (verb is not None and verb.tag_ == "VBD")
+            role = None
+            if role_token is not None:
+                mods = [t for t in role_token.lefts if t.dep_ in ("amod", "compound") and t.i >= role_token.i - 4
+                        and t.lower_ not in {"former"}]
+                role = " ".join([t.text for t in mods] + [role_token.text])
+            org = re.sub(r"^the\s+", "", ent.text, flags=re.IGNORECASE)
+            if matches_publisher(org, publisher) or (publisher and " " not in org
+                                                     and re.search(rf"\b{re.escape(org)}$", publisher)):
+                org = publisher  # "the Post" on The Washington Post's page
+            roles.append(_Role(org, role, role_token.lower_ if role_token is not None else verb.lemma_,
+                               status="past" if past else "present"))
+    return roles
+
+
+def extract_authors(page: ParsedPage, *, publisher: str | None = None, nlp=None) -> AuthorExtraction:
+    """The article's authors (byline and bio people, never commenters) and what their bios say.
+    With a spaCy pipeline (`nlp`), the parse of each bio sentence adds the organizations the
+    sentence patterns missed (`parsed_bio_roles`)."""
     out = AuthorExtraction()
     entities: dict[str, Entity] = {}
 
@@ -574,6 +632,9 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
         for bio in bios:  # most complete first; later bios only add what is new
             facts = parse_bio(bio, publisher)
             roles.extend(facts.roles)
+            if nlp is not None:
+                known = {organization_key(r.org_name) for r in roles}
+                roles.extend(r for r in parsed_bio_roles(bio, nlp, publisher) if organization_key(r.org_name) not in known)
             for study in facts.studies:
                 _merge_study(studies, study)
             for attr in ("expertise", "languages", "social"):

@@ -585,6 +585,9 @@ def leading_person_name(text: str) -> tuple[str, int] | None:
 _PAREN_AFTER_NAME_RE = re.compile(r"^\s*(?:\([^()]*\)|\((?=\s))")  # "(@handle; website)" or a lone "(" left by a link
 _POSTNOMINAL_RE = re.compile(r"^\s*,\s*(?:ph\.?\s?d\.?|d\.?phil\.?|m\.?a\.?|m\.?sc\.?|mba|jd|md)\s*,?", re.IGNORECASE)
 _APPOSITION_RE = re.compile(r"^\s*,\s+(?:a|an|the|who)\s+", re.IGNORECASE)
+# A role between commas after the name, then the verb: "Jane Doe, professor of law at X, is …".
+_ROLE_APPOSITION_RE = re.compile(r"^\s*,\s+(?P<role>[^,;.]{3,200}?(?:,\s+[^,;.]{3,120}?)?),\s+(?=(?:is|was|has|holds|writes|"
+                                 r"serves|served|leads|directs|teaches|taught|co-?authored|authored)\b)")
 
 
 def bio_subject(text: str) -> str | None:
@@ -593,13 +596,16 @@ def bio_subject(text: str) -> str | None:
     if not found:
         return None
     name, end = found
-    rest = text[end:]
+    rest = ("," if text[:end].endswith(",") else "") + text[end:]  # the comma after the name's last token
     for pattern in (_PAREN_AFTER_NAME_RE, _POSTNOMINAL_RE):
         m = pattern.match(rest)
         if m:
             rest = rest[m.end():]
     if _APPOSITION_RE.match(rest):
         return name
+    m = _ROLE_APPOSITION_RE.match(rest)
+    if m and BIO_CUE_RE.search(m.group("role")):
+        return name  # "Jane Doe, senior fellow at the Example Institute, is the author of …"
     rest = rest.lstrip(" ,")
     return name if BIO_VERB_RE.match(rest) else None
 
