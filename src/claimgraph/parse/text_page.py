@@ -1388,7 +1388,7 @@ LEGAL_SUFFIX_RE = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|gmbh|plc|s\.a|co)\
 DOMAIN_RE = re.compile(r"\b(?:[\w-]+\.)*(?P<label>[\w-]{3,})\.(?:com|org|net|info|co\.uk|co|news|az|int|edu|eu)\b", re.IGNORECASE)
 # A company's name after a copyright sign is often the site's owner, not the site: "VICE Media Group", "Times Newspapers".
 CORPORATE_SUFFIX_RE = re.compile(r"(?<=\w)\s+(?:media group|media holdings|newspapers|holdings|publishing(?: group| company)?|"
-                                 r"communications|corporation|company|group)$", re.IGNORECASE)
+                                 r"corporation|company|group)$", re.IGNORECASE)
 PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "title-suffix": 2, "copyright": 1,
                      "site-line": 1, "masthead": 1}
 
