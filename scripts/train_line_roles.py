@@ -64,22 +64,27 @@ def publisher_of(gold) -> str:
     return json.loads(gold.page.with_suffix(".json").read_text(encoding="utf-8"))["publisher"]
 
 
-def cross_validate(corpus: Path, details: bool) -> None:
+def cross_validate(corpus: Path, details: bool, modes: tuple[str, ...] = ("rules", "model", "combined")) -> None:
     from structure_score import Totals, page_structure, score
 
     pages = text_pages(corpus)
     publishers = sorted({publisher_of(g) for g in pages})
     with_rules = dict(zip([g.id for g in pages], page_sequences(pages, True)))
     without = dict(zip([g.id for g in pages], page_sequences(pages, False)))
-    totals = {mode: Totals() for mode in ("rules", "model", "combined")}
+    totals = {mode: Totals() for mode in modes}
     with tempfile.TemporaryDirectory() as tmp:
         for k, publisher in enumerate(publishers):
             held = [g for g in pages if publisher_of(g) == publisher]
             rest = [g for g in pages if publisher_of(g) != publisher]
             combined_path, model_path = Path(tmp) / f"c{k}", Path(tmp) / f"m{k}"
-            train([with_rules[g.id] for g in rest], combined_path)
-            train([without[g.id] for g in rest], model_path)
-            taggers = {"rules": None, "model": open_tagger(model_path), "combined": open_tagger(combined_path)}
+            taggers = {}
+            if "combined" in modes:
+                train([with_rules[g.id] for g in rest], combined_path)
+                taggers["combined"] = open_tagger(combined_path)
+            if "model" in modes:
+                train([without[g.id] for g in rest], model_path)
+                taggers["model"] = open_tagger(model_path)
+            taggers = {m: taggers.get(m) for m in modes}
             for gold in held:
                 for mode, tagger in taggers.items():
                     with line_roles.model_override(tagger, mode=mode):
@@ -95,13 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="leave-one-publisher-out cross-validation instead of training")
     parser.add_argument("--details", action="store_true", help="with --cv: every miss per held-out page")
+    parser.add_argument("--modes", default="rules,model,combined", help="with --cv: which of rules,model,combined")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=line_roles.MODEL_PATH)
     parser.add_argument("--mode", choices=("combined", "model"), default="combined",
                         help="train with the rules' reading of each line as features (combined) or without (model)")
     args = parser.parse_args(argv)
     if args.cv:
-        cross_validate(args.corpus, args.details)
+        cross_validate(args.corpus, args.details, tuple(args.modes.split(",")))
         return 0
     pages = text_pages(args.corpus)
     train(page_sequences(pages, args.mode == "combined"), args.out)
