@@ -130,7 +130,8 @@ def test_staff_and_beat_bylines_are_jobs_at_the_publisher():
 
 @pytest.mark.slow
 def test_training_script_is_deterministic(tmp_path):
-    """Two trainings from the dev gold write the same model bytes."""
+    """Two trainings from the dev gold write the same model bytes, and those of the shipped model
+    (a change to the features or to the derived labels leaves the shipped model stale)."""
     import subprocess
     import sys
 
@@ -141,3 +142,4 @@ def test_training_script_is_deterministic(tmp_path):
                        check=True, capture_output=True, timeout=600)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and len(outs[0]) > 1000
+    assert outs[0] == line_roles.MODEL_PATH.read_bytes(), "the shipped model is stale: run scripts/train_line_roles.py"
