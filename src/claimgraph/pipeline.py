@@ -162,7 +162,7 @@ def extract_document(source: SourceDocument, page: ParsedPage, entry: ManifestEn
     publisher_entity = publisher_organization(publisher, entry.publisher_kind if entry else None) if publisher else None
     publisher_key = publisher_entity.key if publisher_entity else None
 
-    authors = extract_authors(page, publisher=publisher)
+    authors = extract_authors(page, publisher=publisher, nlp=nlp or shared_nlp())
     citations, cited_publishers = extract_citations(page)
     comments = extract_comments(page)
     holders = {c.number: commenter_key(publisher_key, c.author_name) for c in comments}

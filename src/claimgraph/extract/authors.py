@@ -356,7 +356,10 @@ def find_roles(clause: str, publisher: str | None) -> list[_Role]:
                 lead.append(word)
             if lead:
                 candidate = " ".join(lead)
-                if matches_publisher(candidate, publisher) or not candidate.isdigit():
+                if lead[0].lower() in {"our", "the", "a", "an"} or _is_place(candidate):
+                    # "Our staff reporter", "China Correspondent": a desk or a beat at the publisher
+                    org = publisher
+                elif matches_publisher(candidate, publisher) or not candidate.isdigit():
                     org = candidate
                     mods = mods[len(lead):]
         if not org:
@@ -544,8 +547,66 @@ def _author_names(page: ParsedPage) -> list[tuple[str, list[str]]]:
     return authors
 
 
-def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> AuthorExtraction:
-    """The article's authors (byline and bio people, never commenters) and what their bios say."""
+# Verbs and nouns of study: an organization under them is where someone studied, not an employer.
+_STUDY_LEMMAS = frozenset({"study", "graduate", "earn", "receive", "complete", "obtain", "attend", "hold", "award",
+                           "degree", "phd", "doctorate", "master", "bachelor", "ba", "ma", "ms", "msc", "alumnus", "alumna"})
+_ROLE_NOUN_RE = re.compile(rf"^(?:{ROLE_NOUNS})s?$", re.IGNORECASE)
+_WORK_VERBS = frozenset({"work", "serve", "lead", "direct", "head", "join", "teach", "chair", "run", "found", "co-found",
+                         "manage", "coordinate", "edit"})
+_UNIT_RE = re.compile(r"^(?:the\s+)?(?:department|school|faculty|division|office|program(?:me)?)\b", re.IGNORECASE)
+
+
+def parsed_bio_roles(bio: str, nlp, publisher: str | None = None) -> list[_Role]:
+    """Jobs a bio states, read from spaCy's parse rather than sentence patterns: an organization
+    (ORG entity) whose chain of heads reaches a role noun ("a fellow at X", "director of the Y
+    Centre at X") or a work verb ("works for X", "joined X") before any word of study
+    ("graduated from X", "a PhD from X"); "former"/"formerly"/"previously" make it past."""
+    from ..parse.text_page import split_sentences
+
+    roles: list[_Role] = []
+    sentences = [s for s in split_sentences(normalise_space(bio)) if len(s) <= 600][:8]
+    for doc in nlp.pipe(sentences):
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or len(ent.text) < 3 or _UNIT_RE.match(ent.text):
+                continue  # a unit ("Department of …") belongs to the organization the patterns find
+            head, role_token, verb, studied = ent.root, None, None, False
+            for _ in range(8):  # up the tree: prep -> noun/verb -> …
+                if head.head is head:
+                    break
+                head = head.head
+                lemma = head.lemma_.lower()
+                if lemma in _STUDY_LEMMAS or head.text.lower() in _STUDY_LEMMAS:
+                    studied = True
+                    break
+                if head.pos_ in ("NOUN", "PROPN") and _ROLE_NOUN_RE.match(head.text) and head.i < ent.start:
+                    role_token = head
+                    break
+                if head.pos_ == "VERB":
+                    verb = head if lemma in _WORK_VERBS else None
+                    break
+            if studied or (role_token is None and verb is None):
+                continue
+            anchor = role_token or verb
+            words = {t.lower_ for t in doc[max(0, anchor.i - 4):anchor.i + 1]}
+            past = bool(words & {"former", "formerly", "previously", "ex"}) or (verb is not None and verb.tag_ == "VBD")
+            role = None
+            if role_token is not None:
+                mods = [t for t in role_token.lefts if t.dep_ in ("amod", "compound") and t.i >= role_token.i - 4
+                        and t.lower_ not in {"former"}]
+                role = " ".join([t.text for t in mods] + [role_token.text])
+            org = re.sub(r"^the\s+", "", ent.text, flags=re.IGNORECASE)
+            if matches_publisher(org, publisher) or (publisher and " " not in org
+                                                     and re.search(rf"\b{re.escape(org)}$", publisher)):
+                org = publisher  # "the Post" on The Washington Post's page
+            roles.append(_Role(org, role, role_token.lower_ if role_token is not None else verb.lemma_,
+                               status="past" if past else "present"))
+    return roles
+
+
+def extract_authors(page: ParsedPage, *, publisher: str | None = None, nlp=None) -> AuthorExtraction:
+    """The article's authors (byline and bio people, never commenters) and what their bios say.
+    With a spaCy pipeline (`nlp`), the parse of each bio sentence adds the organizations the
+    sentence patterns missed (`parsed_bio_roles`)."""
     out = AuthorExtraction()
     entities: dict[str, Entity] = {}
 
@@ -571,6 +632,9 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
         for bio in bios:  # most complete first; later bios only add what is new
             facts = parse_bio(bio, publisher)
             roles.extend(facts.roles)
+            if nlp is not None:
+                known = {organization_key(r.org_name) for r in roles}
+                roles.extend(r for r in parsed_bio_roles(bio, nlp, publisher) if organization_key(r.org_name) not in known)
             for study in facts.studies:
                 _merge_study(studies, study)
             for attr in ("expertise", "languages", "social"):
@@ -593,6 +657,14 @@ def extract_authors(page: ParsedPage, *, publisher: str | None = None) -> Author
     return out
 
 
+def _is_place(text: str) -> bool:
+    """A state, a capital or a known place ("China", "Moscow"): a beat, not an employer."""
+    from .gazetteer import load_gazetteer
+
+    g = load_gazetteer()
+    return g.is_state_word(text) or text in g.places or text in g.capital_places
+
+
 def byline_roles(role: str, publisher: str | None) -> list[_Role]:
     """The roles a byline prints after a name: 'Senior Fellow at X', 'AP National Security
     Writer' (the agency by its name), or an outlet alone ('The Daily Planet': staff, no role)."""
@@ -604,6 +676,10 @@ def byline_roles(role: str, publisher: str | None) -> list[_Role]:
     org = role.strip(" ,.;:")
     if org and org[0].isupper() and len(org.split()) <= 6 and not re.search(rf"\b(?:{ROLE_NOUNS})\b", org, re.I):
         return [_Role(agency_name(org) or org, None, "")]
+    noun = re.search(rf"\b(?:{ROLE_NOUNS})\b", org, re.I)
+    if noun and publisher and len(org.split()) <= 6 and not re.search(r"\b(?:former|ex-)\b", org, re.I):
+        # "By Jane Doe, International Editor" on the site's own page: a job at the publisher
+        return [_Role(publisher, org, noun.group().lower())]
     return []
 
 

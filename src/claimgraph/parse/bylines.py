@@ -122,6 +122,7 @@ def fix_name_case(name: str) -> str:
     return name
 
 
+GLUED_INITIALS_RE = re.compile(r"(?:[A-Z]\.){1,3}[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?")
 FURNITURE_AFTER_NAME_RE = re.compile(r"(?:\s+(?:follow|subscribe|email|e-mail|twitter|x|linkedin|bio|profile|more)\b\.?)+$",
                                      re.IGNORECASE)
 
@@ -159,6 +160,8 @@ def clean_person_name(part: str, publishers: Iterable[str] = ()) -> str | None:
     honorific = HONORIFIC_PREFIX_RE.match(part)
     prefix = part[:honorific.end()] if honorific else ""
     bare = _cut_glued(part[len(prefix):], publishers)
+    if bare and GLUED_INITIALS_RE.fullmatch(bare):
+        return prefix + bare  # "M.A.Qudoos": initials glued to the surname, as the page prints them
     if not bare or is_credit(bare, publishers) or not looks_like_person_name(bare):
         return None
     parsed = HumanName(bare)
@@ -209,8 +212,10 @@ def byline_details(text: str, publishers: Iterable[str] = ()) -> list[tuple[str,
             out[-1] = (out[-1][0], part.strip(" ,.;:"))
         elif out and out[-1][1] is not None and _INSTITUTION_RE.search(part):
             out[-1] = (out[-1][0], f"{out[-1][1]}, {part.strip(' ,.;:')}")  # "Senior Fellow, Example Institute"
-    # "By Jane Doe and John Roe, The Associated Press": an outlet after the last name is everyone's.
-    if len(out) > 1 and out[-1][1] and not _ROLE_PART_RE.search(out[-1][1]) and all(r is None for _, r in out[:-1]):
+    # "By Jane Doe and John Roe, The Associated Press" / "(Our staff reporters)": an outlet, or a role
+    # in the plural, after the last name is everyone's.
+    if len(out) > 1 and out[-1][1] and all(r is None for _, r in out[:-1]) and (
+            not _ROLE_PART_RE.search(out[-1][1]) or re.search(r"\b(?:our|\w+(?:ers|ors|ents|ists|ows))\b\W*$", out[-1][1], re.I)):
         out = [(name, out[-1][1]) for name, _ in out]
     return out
 

@@ -78,7 +78,7 @@ WEIGHTS = {
     "authors": {"json-ld": 3, "meta:byl": 3, "byline": 3, "itemprop": 2, "author-box": 2, "article:author": 2, "meta:author": 2,
                 "trafilatura": 1},
     "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1},
-    "publisher": {"json-ld": 3, "og:site_name": 3, "title-suffix": 2, "application-name": 1, "trafilatura": 1},
+    "publisher": {"json-ld": 3, "og:site_name": 3, "title-suffix": 2, "application-name": 1, "trafilatura": 1, "copyright": 1},
 }
 
 
@@ -320,6 +320,54 @@ def _header_names(doc, h1) -> list[str]:
     return found
 
 
+UNDERSCORE_SUFFIX_RE = re.compile(r"^(?P<head>.*?[^\s_])\s*_(?P<tail>(?:[A-Za-z]+_)*[A-Z][A-Za-z]+)$")
+_BESIDE_SEP_RE = re.compile(r"\s+(?:\||-|–|—|::|•|·)\s+|:\s+|\s*_")
+
+
+def site_beside_headline(title: str | None, headlines: set[str]) -> str | None:
+    """'Headline | Site', 'Site: Headline', 'Headline_English_Site' -> 'Site' when the headline part
+    is one of `headlines` (text keys); None otherwise."""
+    if not title:
+        return None
+    m = UNDERSCORE_SUFFIX_RE.match(title)
+    if m:  # "Headline _English_Site": a CMS's own suffix, whatever else the page says
+        return m.group("tail").split("_")[-1]
+
+    def known(text: str) -> bool:  # a headline, or the start of one ("… — Episode #12" cut off)
+        key = _text_key(text)
+        return key in headlines or (len(key) >= 20 and any(h.startswith(key) or key.startswith(h) for h in headlines if h))
+
+    seps = list(_BESIDE_SEP_RE.finditer(title))
+    for m in seps:
+        head, tail = title[:m.start()].strip(), title[m.end():].strip()
+        if _text_key(head) in headlines and tail:
+            site = tail.split("_")[-1].strip() if "_" in tail else tail
+            return site if 1 <= len(site.split()) <= 6 and not _HOST_RE.match(site) else None
+        if known(tail) and head and 1 <= len(head.split()) <= 6 and not _HOST_RE.match(head):
+            return head
+    return None
+
+
+_COPYRIGHT_TEXT_RE = re.compile(r"(?:©|\(c\)|copyright)", re.IGNORECASE)
+
+
+def visible_copyright_holders(doc) -> list[str]:
+    """Holders of the copyright lines the page shows (not in scripts or comments), legal and
+    corporate suffixes off: '© Copyright 2022 - St. Lucia Times.' -> 'St. Lucia Times'."""
+    from .text_page import COPYRIGHT_ANY_RE, _holder
+
+    found: list[str] = []
+    for node in doc.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
+        text = _clean(str(node))
+        if not text or len(text.split()) > 25 or not _COPYRIGHT_TEXT_RE.search(text):
+            continue
+        m = COPYRIGHT_ANY_RE.search(text)
+        holder = _holder(m.group("holder").lstrip(" -–—,")) if m else None
+        if holder and not re.match(r"^(?:\d|all\b|by\b)", holder, re.IGNORECASE) and holder not in found:
+            found.append(holder)
+    return found[:2]
+
+
 def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     """All candidates of one page (and, in `meta`, the fields that need no vote)."""
     c = Candidates()
@@ -473,6 +521,16 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         sitename = _clean(lib.sitename)
         if sitename and not _HOST_RE.match(sitename):
             c.add("publisher", "trafilatura", sitename)
+    # The site's name beside the headline in the <title> ("Headline | Site", "Site: Headline",
+    # "Headline_English_Site"), when another source gives the headline alone.
+    heads = {_text_key(v) for src, v in c.headline if src not in ("title", "h1-page")}  # an <h1> outside the article may be the logo
+    for src, value in list(c.headline):
+        site = site_beside_headline(value, heads) if src in ("title", "trafilatura") else None
+        c.add("publisher", "title-suffix", site)
+    # trafilatura's site name is sometimes the whole <title>: cut the headline off it
+    c.publisher = [(src, site_beside_headline(v, heads) or v) if src == "trafilatura" else (src, v) for src, v in c.publisher]
+    for holder in visible_copyright_holders(doc):
+        c.add("publisher", "copyright", holder)
     try:
         from htmldate import find_date as htmldate_find_date
 
@@ -526,6 +584,9 @@ def decide_publisher(c: Candidates) -> str | None:
 def strip_site_suffix(title: str, sites: Iterable[str]) -> str:
     """'Seoul Edges Toward the Quad | Harbour Policy Review' -> 'Seoul Edges Toward the Quad'."""
     keys = {_org_key(s) for s in sites if s}
+    under = UNDERSCORE_SUFFIX_RE.match(title)
+    if under and " " in under.group("head"):
+        return under.group("head").strip()
     m = _TITLE_SUFFIX_RE.match(title)
     if m and (_org_key(m.group("tail")) in keys or any(k and k in _org_key(m.group("tail")) for k in keys)
               or _HOST_RE.match(m.group("tail").strip())):  # "… - METimes.com": a site's address

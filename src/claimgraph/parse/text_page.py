@@ -329,7 +329,7 @@ COMMENT_ACTIONS_RE = re.compile(r"^(?:(?:like|likes|reply|replies|report|flag|sh
 COMMENT_DOT_AUTHOR_RE = re.compile(r"^(?:[^\W\d_][\w'’-]*\.?\s+){0,3}[^\W\d_][\w'’-]*\.$")
 # A dateline opening a report: "WASHINGTON —", "BRASÍLIA, Brazil —", "LONDON (Reuters) -".
 DATELINE_RE = re.compile(r"^(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?(?:,\s+[^\W\d_][\w.]*(?:\s[^\W\d_][\w.]*)?)?)"
-                         r"(?:\s*\([^()]{1,30}\))?\s*(?:—|–|--|-|:)\s+(?=\S)")
+                         r"(?:\s*\((?P<credit>[^()]{1,30})\))?\s*(?:—|–|--|-|:)\s+(?=\S)")
 # Bare note numbers left after the sentence's end when superscripts are flattened ("Moscow.1 Two years").
 FLAT_NOTE_MARK_RE = re.compile(r"(?<=[^\W\d_][.!?\"”’])(?P<n>\d{1,3})(?=\s+[\"“‘]?[A-Z]|\s*$)")
 
@@ -585,6 +585,9 @@ def leading_person_name(text: str) -> tuple[str, int] | None:
 _PAREN_AFTER_NAME_RE = re.compile(r"^\s*(?:\([^()]*\)|\((?=\s))")  # "(@handle; website)" or a lone "(" left by a link
 _POSTNOMINAL_RE = re.compile(r"^\s*,\s*(?:ph\.?\s?d\.?|d\.?phil\.?|m\.?a\.?|m\.?sc\.?|mba|jd|md)\s*,?", re.IGNORECASE)
 _APPOSITION_RE = re.compile(r"^\s*,\s+(?:a|an|the|who)\s+", re.IGNORECASE)
+# A role between commas after the name, then the verb: "Jane Doe, professor of law at X, is …".
+_ROLE_APPOSITION_RE = re.compile(r"^\s*,\s+(?P<role>[^,;.]{3,200}?(?:,\s+[^,;.]{3,120}?)?),\s+(?=(?:is|was|has|holds|writes|"
+                                 r"serves|served|leads|directs|teaches|taught|co-?authored|authored)\b)")
 
 
 def bio_subject(text: str) -> str | None:
@@ -593,13 +596,16 @@ def bio_subject(text: str) -> str | None:
     if not found:
         return None
     name, end = found
-    rest = text[end:]
+    rest = ("," if text[:end].endswith(",") else "") + text[end:]  # the comma after the name's last token
     for pattern in (_PAREN_AFTER_NAME_RE, _POSTNOMINAL_RE):
         m = pattern.match(rest)
         if m:
             rest = rest[m.end():]
     if _APPOSITION_RE.match(rest):
         return name
+    m = _ROLE_APPOSITION_RE.match(rest)
+    if m and BIO_CUE_RE.search(m.group("role")):
+        return name  # "Jane Doe, senior fellow at the Example Institute, is the author of …"
     rest = rest.lstrip(" ,")
     return name if BIO_VERB_RE.match(rest) else None
 
@@ -727,6 +733,27 @@ def mark_header_bylines(units: list["Unit"], title_index: int | None, anchor: in
                 u.data["roles"] = [(u.data["names"][0], rest[0])] if rest and u.data["names"] else []
                 if find_date(text):
                     u.data["date"] = find_date(text)
+
+
+def byline_names_of_line(line: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """(names, (name, role) pairs) of a line read as a byline whatever its shape: 'By A and B',
+    'Jane Doe MAR 3, 2024', 'Jane Doe · The Daily Planet · Posted …', 'Jane Doe'."""
+    from .bylines import byline_names
+
+    text = normalise_space(line)
+    names = parse_byline(text)
+    if names:
+        return names, byline_roles_of(text)
+    glued = split_name_and_date(text) if word_count(text) <= 16 else None
+    if glued:
+        return glued[0], []
+    parts = [p for p in re.split(r"\s+[·|•]\s+|,\s+|\s+[-–—]\s+", text) if p]
+    if parts and looks_like_person_name(parts[0]) and not MASTHEAD_HEAD_RE.search(parts[0]):
+        names = byline_names(parts[0])
+        rest = [p for p in parts[1:] if not find_date(p) and not re.match(r"(?:posted|published|updated)\b", p, re.I)]
+        roles = [(names[0], rest[0])] if names and rest and (_ROLE_OR_OUTLET_RE.search(rest[0]) or MASTHEAD_HEAD_RE.search(rest[0])) else []
+        return names, roles
+    return [], []
 
 
 def split_name_and_date(line: str) -> tuple[list[str], date] | None:
@@ -1359,6 +1386,9 @@ SELF_REFERENCE_RE = re.compile(r"^(?:about|subscribe to|support|advertise with|a
 LEGAL_SUFFIX_RE = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|gmbh|plc|s\.a|co)\.?)+$|\s+or its affiliated companies.*$",
                              re.IGNORECASE)
 DOMAIN_RE = re.compile(r"\b(?:[\w-]+\.)*(?P<label>[\w-]{3,})\.(?:com|org|net|info|co\.uk|co|news|az|int|edu|eu)\b", re.IGNORECASE)
+# A company's name after a copyright sign is often the site's owner, not the site: "VICE Media Group", "Times Newspapers".
+CORPORATE_SUFFIX_RE = re.compile(r"(?<=\w)\s+(?:media group|media holdings|newspapers|holdings|publishing(?: group| company)?|"
+                                 r"corporation|company|group)$", re.IGNORECASE)
 PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "title-suffix": 2, "copyright": 1,
                      "site-line": 1, "masthead": 1}
 
@@ -1379,6 +1409,7 @@ def _holder(text: str) -> str | None:
     """A copyright holder's name: cut at ' / ', ' | ', a sentence end, 'All rights'; legal suffixes dropped."""
     text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
     text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
+    text = CORPORATE_SUFFIX_RE.sub("", text).strip(" ,.;:")
     if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE):
         return None
     return text
@@ -1487,6 +1518,24 @@ UPDATED_RE = re.compile(r"\b(?:last\s+)?(?:updated|modified)\b", re.IGNORECASE)
 PUBLISHED_RE = re.compile(r"\b(?:published|posted)\b", re.IGNORECASE)
 
 
+def date_line_candidate(u: "Unit") -> date | None:
+    """The date a line states when it reads as a date line: a date or dated byline, a short
+    line with a date, or a line of up to 20 words with "Published"/"Updated"/"·" in it; notes
+    and access dates are no date line."""
+    text = u.text
+    if u.data.get("orig") in ("footnote", "comments_label") or FOOTNOTE_RE.match(text) or NOTES_ITEM_RE.match(text) \
+            or re.search(r"\baccess(?:ed|ion)\b", text, re.IGNORECASE):
+        return None
+    dated = u.data.get("orig") == "date" or u.data.get("date") or word_count(text) <= 8 or (
+        word_count(text) <= 20 and DATE_CUE_RE.search(text))
+    return u.data.get("date") or (find_date(text) if dated else None)
+
+
+def date_rank(text: str) -> int:
+    """0 for a "Published"/"Posted" date line, 2 for an "Updated"/"Modified" one, 1 otherwise."""
+    return 0 if PUBLISHED_RE.search(text) else 2 if UPDATED_RE.search(text) else 1
+
+
 def page_date(units: list["Unit"], title_index: int | None, anchor: int | None) -> date | None:
     """The publication date the page shows around its title: a date line or a dated byline from
     a few lines above the title to a few lines into the text. A 'Published'/'Posted' date beats
@@ -1495,18 +1544,9 @@ def page_date(units: list["Unit"], title_index: int | None, anchor: int | None) 
     end = min(len(units), (anchor if anchor is not None else top) + 12)
     found: list[tuple[int, int, date]] = []
     for i in range(max(0, top - 8), end):
-        u = units[i]
-        text = u.text
-        if u.data.get("orig") in ("footnote", "comments_label") or FOOTNOTE_RE.match(text) or NOTES_ITEM_RE.match(text) \
-                or re.search(r"\baccess(?:ed|ion)\b", text, re.IGNORECASE):
-            continue  # a note's date is its source's
-        dated = u.data.get("orig") == "date" or u.data.get("date") or word_count(text) <= 8 or (
-            word_count(text) <= 20 and DATE_CUE_RE.search(text))
-        when = u.data.get("date") or (find_date(text) if dated else None)
-        if not when:
-            continue
-        rank = 0 if PUBLISHED_RE.search(text) else 2 if UPDATED_RE.search(text) and not PUBLISHED_RE.search(text) else 1
-        found.append((rank, abs(i - top), when))
+        when = date_line_candidate(units[i])  # a note's date is its source's: none
+        if when:
+            found.append((date_rank(units[i].text), abs(i - top), when))
     return min(found)[2] if found else None
 
 
@@ -1523,6 +1563,15 @@ def masthead(units: list["Unit"], title_index: int | None, page_text: str) -> st
     return None
 
 
+def _agency_credit(credit: str | None) -> str | None:
+    """'Reuters', 'AP', 'AFP' in a dateline -> the agency's name; None for anything else."""
+    if not credit:
+        return None
+    from .bylines import agency_name
+
+    return agency_name(credit.strip())
+
+
 def _is_dateline_place(place: str) -> bool:
     """'WASHINGTON', 'BRASÍLIA, Brazil', 'NEW YORK': the place name is in capitals."""
     head = place.split(",")[0].strip(" .")
@@ -1530,28 +1579,54 @@ def _is_dateline_place(place: str) -> bool:
     return len(letters) >= 3 and all(ch.isupper() for ch in letters) and word_count(head) <= 4
 
 
-def parse_text_page(text: str) -> ParsedPage:
-    """Page structure of an article saved as plain text (see the module docstring for the cues)."""
+def page_units(text: str) -> tuple[str, list[Unit]]:
+    """The page's text (line ends and HTML entities normalised) and its lines as classified units."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _HTML_ENTITY_RE.search(text):
         text = html.unescape(text)
     units = split_units(text)
     classify_units(units)
+    return text, units
+
+
+def rules_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
+    """(index, title, section, consumed) as the hand-written rules decide: the run of heading-like
+    lines at the top (`find_title`), unless a title-like line sits lower, just above the text
+    (`find_title_above_body`), on pages with menus above the article."""
+    title_index, title, section, consumed = find_title(units)
+    above = find_title_above_body(units)
+    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
+    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
+        title_index, title, consumed = above, units[above].text, True
+        before = [u for u in units[:above] if u.kind != "boilerplate"]
+        if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
+            section = before[-1].text
+    return title_index, title, section, consumed
+
+
+def label_page_lines(units: list[Unit], text: str, rules_title_index: int | None):
+    """The line-role labeller's reading of the page (`parse/line_roles.py`), or None when it is off."""
+    from .line_roles import label_units
+
+    return label_units(units, text, rules_title_index)
+
+
+def parse_text_page(text: str) -> ParsedPage:
+    """Page structure of an article saved as plain text (see the module docstring for the cues)."""
+    text, units = page_units(text)
     translations: list[str] = []
     for u in units:
         if u.kind == "translation":
             translations.extend(lang for lang in u.data["languages"] if lang not in translations)
 
     # Head: everything above the title is navigation (bylines there still count).
-    title_index, title, section, consumed = find_title(units)
-    above = find_title_above_body(units)
-    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
-    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
-        # a page with menus above the article: the title sits just above its text
-        title_index, title, consumed = above, units[above].text, True
-        before = [u for u in units[:above] if u.kind != "boilerplate"]
-        if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
-            section = before[-1].text
+    title_index, title, section, consumed = rules_title(units)
+    roles = label_page_lines(units, text, title_index)
+    if roles is not None and roles.title_index != title_index:
+        title_index, title, consumed = roles.title_index, units[roles.title_index].text if roles.title_index is not None else "", \
+            roles.title_index is not None
+    if roles is not None:
+        roles.mark_bylines(units)
     start = 0
     if title_index is not None:
         for u in units[:title_index]:
@@ -1707,6 +1782,10 @@ def parse_text_page(text: str) -> ParsedPage:
         if m and _is_dateline_place(m.group("place")) and rest[:1].isupper() \
                 and not re.match(r"^[^.!?]{0,120}\s[—–]\s", rest):
             first_para.data["dateline"] = m.group("place")
+            agency = _agency_credit(m.group("credit"))
+            if agency:  # "LONDON (Reuters) -" over a byline naming people: they write for the agency
+                byline_roles.extend((name, agency) for name in byline_names
+                                    if not any(same_person(name, n) for n, _ in byline_roles))
             first_para.text = first_para.text[m.end():]
     # Superscript note numbers flattened onto the sentence end ("Moscow.1 Two") become "[1]".
     if footnotes:
@@ -1756,6 +1835,7 @@ def parse_text_page(text: str) -> ParsedPage:
         translations=translations,
         dropped=dropped,
         byline_roles=byline_roles,
-        date_published=page_date(units, title_index, body_anchor(units)),
+        date_published=(find_date(units[roles.date_index].text) if roles is not None and roles.date_index is not None
+                        else None) or page_date(units, title_index, body_anchor(units)),
         publisher=publisher,
     )
