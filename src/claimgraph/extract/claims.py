@@ -51,6 +51,7 @@ from ..resolve import group_key, state_key
 from .entities import EntityExtraction, GOVERNMENT_NOUNS, scan_mentions
 from .gazetteer import DEMONYM_PLURALS, load_gazetteer
 from .nlp import load_nlp
+from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speech_verb
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -230,12 +231,28 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     groups = _GroupNamer(doc, known)
     ctx = _Context()
     speaker: str | None = None  # who a paragraph ending in a colon ("Rankin said:") gives the floor to
-    for block in page.blocks:
+    quotes = find_quotations(page.body_text, page.blocks)
+    block_quotes: dict[int, list[Quotation]] = {}
+    for q in quotes:
+        block_quotes.setdefault(q.block, []).append(q)
+    run_speaker: dict[int, str] = {}  # quotation run -> who speaks it
+    floor_given: dict[int, str] = {}  # paragraph -> the speaker the paragraph before gave the floor to
+    reported: dict[int, str] = {}  # paragraph -> the last holder other than the writer it reports
+    for b, block in enumerate(page.blocks):
         if block.kind is not BlockKind.PARAGRAPH:
             continue
         view_holder: str | None = None  # a paragraph that opens by introducing someone's view
         first_claim = len(claims)
         for s, e in _sentences(doc, block.start, block.end):
+            sent = _tokens(doc, s, e)
+            for q in block_quotes.get(b, ()):
+                if q.run in run_speaker or sent is None or not (s <= q.start <= e or s <= q.end <= e):
+                    continue
+                verb = speech_verb(doc, q, quotes, REPORT_VERBS | QUOTE_VERBS)
+                who = speaker_token(verb, quotes) if verb is not None else None
+                h = _resolve_np(who, sent, mentions, known, groups, ctx, author) if who is not None else None
+                if h is not None and h.key and h.key != author:
+                    run_speaker[q.run] = h.key
             found = _sentence_claims(doc, page.body_text, s, e, mentions, known, groups, ctx, author,
                                      entities.author_keys, TextSource.BODY, 0, default_holder=view_holder)
             claims += found
@@ -245,16 +262,21 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
                 view_holder = intro
             elif view_holder and any(c.holder_key not in (view_holder, author) for c in found):
                 view_holder = None  # someone else's view takes over
-        # A paragraph that opens a quotation is the words of whoever it names as speaking
-        # ("… ,” Rankin said.), else of the speaker the paragraph before gave the floor to ("He said:").
+        # A paragraph in single quotation marks (not read as quotations) is the words of whoever it
+        # names as speaking, else of the speaker the paragraph before gave the floor to ("He said:").
         here = claims[first_claim:]
-        if block.text[:1] in "“\"‘" and here:
+        if block.text[:1] == "‘" and here:
             quoted_by = next((c.holder_key for c in here if c.holder_key not in (author, "")), None) or speaker
             for c in here:
                 if quoted_by and c.holder_key in (author, ""):
                     c.holder_key, c.attributed = quoted_by, True
         last = next((c.holder_key for c in reversed(here) if c.holder_key not in (author, "")), None)
         speaker = last if block.text.rstrip().endswith(":") else (speaker if block.text[:1] in "“\"‘" else None)
+        if speaker and block.text.rstrip().endswith(":"):
+            floor_given[b + 1] = speaker
+        if last:
+            reported[b] = last
+    _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
@@ -297,6 +319,44 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
             used = {c.holder_key for c in claims}
             new_entities.update({k: v for k, v in cgroups.created.items() if k not in new_entities and k in used})
     return claims, list(new_entities.values())
+
+
+def _quoted_claims(claims: list[Claim], quotes: list[Quotation], run_speaker: dict[int, str],
+                   floor_given: dict[int, str], reported: dict[int, str], blocks, author: str) -> None:
+    """Claims in someone's quoted words are theirs. A quotation whose sentences name no speaker
+    takes the speaker of the quotation before it in its paragraph, or, when it opens its paragraph,
+    the one a "He said:" paragraph gave the floor to, else the last speaker (quoted or reported) of
+    the paragraph before."""
+    speakers: dict[int, str] = {}
+    last_by_block: dict[int, str] = {}
+    for q in quotes:
+        who = run_speaker.get(q.run) or speakers.get(q.run)
+        if who is None:
+            prev = [p for p in quotes if p.block == q.block and p.end <= q.start and speakers.get(p.run)]
+            if prev:
+                who = speakers[prev[-1].run]
+            elif q.opens_block:
+                who = floor_given.get(q.block) or _previous_paragraph_speaker(q.block, last_by_block, reported, blocks)
+        if who:
+            speakers[q.run] = who
+            last_by_block[q.block] = who
+    for c in claims:
+        if c.source is not TextSource.BODY:
+            continue
+        share, q = inside_share(quotes, c.start, c.end)
+        who = speakers.get(q.run) if q is not None else None
+        if who is None or who == c.holder_key:
+            continue
+        if share >= 0.8 or (share >= 0.5 and c.holder_key in (author, "")):
+            c.holder_key, c.attributed = who, True
+
+
+def _previous_paragraph_speaker(b: int, last_by_block: dict[int, str], reported: dict[int, str],
+                                blocks) -> str | None:
+    for k in range(b - 1, -1, -1):
+        if blocks[k].kind is BlockKind.PARAGRAPH:
+            return last_by_block.get(k) or reported.get(k)
+    return None
 
 
 def _people_in(text: str, people_re, people_by_name) -> list[tuple[Entity, int, int, str]]:
