@@ -81,8 +81,8 @@ def is_leading_title(word: str) -> bool:
     from nameparser.config import CONSTANTS
 
     w = word.lower().rstrip(".")
-    if w in _GIVEN_NAME_TITLES:
-        return False
+    if w in _GIVEN_NAME_TITLES or (len(w) <= 3 and not word.endswith(".")):
+        return False  # "Gen Nakatani": a short abbreviation without its period may be a given name
     return w in _EXTRA_TITLES or w in CONSTANTS.titles
 
 

@@ -738,7 +738,7 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
             v is opening) or (lemma in ACT_VERBS and _public_act(v))
         hypothetical = any(c.tag_ == "MD" and c.lower_ in ("would", "could", "might", "may", "will", "should", "must")
                            for c in v.children)
-        if subj and has_content and not hypothetical and (_narrated_act(v) or _does_more(v)):
+        if subj and has_content and not hypothetical and (_narrated_act(v) or (lemma not in REPORT_VERBS and _does_more(v))):
             continue  # "X declared that A, and then watched as B": the writer narrates what X did
         if subj and has_content and not hypothetical:
             h = _resolve_np(subj[0], span, mentions, known, groups, ctx, author)
