@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/extract_bench.py [PAGES_OR_FOLDERS ...] [--repeat 3]
 
 Default pages: tests/pages and seeds/. For each page the parse and extract stages
-(`pipeline.read_document`, `parse_page`, `extract_document`: authors, citations,
+(`read_source_file` + `pipeline.prepare_document`, `parse_page`, `extract_document`: authors, citations,
 comments, entities, claims, page metadata) run `--repeat` times and the best time
 counts; the figure is the sum of best times scaled to 1,500 words of body text.
 It also times one 1,500-word article made of the pages' paragraphs, and spaCy
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from claimgraph.config import get_settings
 from claimgraph.extract.nlp import load_nlp
-from claimgraph.pipeline import extract_document, parse_page, read_document
-from claimgraph.sources import discover_pages
+from claimgraph.pipeline import extract_document, parse_page, prepare_document
+from claimgraph.sources.files import discover_pages, read_source_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def main() -> None:
     nlp("Warm up the model.")
     total_s, total_words, paragraphs = 0.0, 0, []
     for path in discover_pages(args.paths):
-        source = read_document(path, None, settings)
+        source, _entry = prepare_document(read_source_file(path, max_bytes=settings.max_document_bytes), None)
 
         def run(source=source):
             page = parse_page(source)
@@ -69,7 +69,7 @@ def main() -> None:
     tmp = ROOT / "benchmarks" / ".extract_bench_article.txt"
     tmp.write_text(text, encoding="utf-8")
     try:
-        source = read_document(tmp, None, settings)
+        source, _entry = prepare_document(read_source_file(tmp, max_bytes=settings.max_document_bytes), None)
         article = best_of(lambda: extract_document(source, parse_page(source), None, nlp), args.repeat)
     finally:
         tmp.unlink()

@@ -308,3 +308,15 @@ def test_reported_speech_after_a_subordinate_clause_is_the_speakers(nlp):
         "President Gustavo Petro won the runoff in 2022. When he took office, he promised that Colombia would "
         "restore relations with Caracas.", nlp=nlp)
     assert h["When he took office, he promised that Colombia would restore relations with Caracas."] == "Gustavo Petro"
+
+
+def test_a_declaration_with_a_content_clause_keeps_its_speaker_when_another_act_follows(nlp):
+    page, out = _claims("Anna Berg has declared that the treaty is dead and ordered a review of the alliance.", nlp=nlp)
+    assert [_holder_name(out, c.holder_key) for c in out.claims] == ["Anna Berg"]
+
+
+def test_a_short_title_abbreviation_without_its_period_may_be_a_given_name():
+    from claimgraph.resolve import is_leading_title
+
+    assert is_leading_title("Ayatollah") and is_leading_title("Taoiseach")
+    assert not is_leading_title("Gen") and not is_leading_title("Dean")

@@ -67,6 +67,25 @@ def normalise_person_name(raw: str) -> tuple[str, str | None]:
     return " ".join(words), honorific
 
 
+# Words nameparser counts as titles that are also common given names: kept as names.
+_GIVEN_NAME_TITLES = {"dean", "major", "prince", "princess", "king", "bishop", "master", "judge", "count", "baron",
+                      "sister", "brother", "mother", "father", "baba", "guru", "rock", "pro", "her", "his", "me",
+                      "do", "se", "st", "ra", "mag", "us", "uk", "english", "british"}
+# Titles nameparser's list lacks.
+_EXTRA_TITLES = {"taoiseach", "tánaiste", "tanaiste", "emir", "ayatollah", "grand"}
+
+
+def is_leading_title(word: str) -> bool:
+    """A word printed before a name that is a title, not a name ("Taoiseach", "Ayatollah", "Cardinal"),
+    by nameparser's list of titles (less the ones that are also given names)."""
+    from nameparser.config import CONSTANTS
+
+    w = word.lower().rstrip(".")
+    if w in _GIVEN_NAME_TITLES or (len(w) <= 3 and not word.endswith(".")):
+        return False  # "Gen Nakatani": a short abbreviation without its period may be a given name
+    return w in _EXTRA_TITLES or w in CONSTANTS.titles
+
+
 def person_key(name: str) -> str:
     return "person/" + slugify(name)
 

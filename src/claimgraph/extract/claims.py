@@ -38,6 +38,7 @@ states they are about, and their modality.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -45,11 +46,12 @@ from typing import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ..model import BlockKind, Claim, Entity, EntityKind, Modality, ParsedPage, TextSource
+from ..model import BlockKind, Claim, Entity, EntityKind, Modality, OrgKind, ParsedPage, TextSource
 from ..resolve import group_key, state_key
 from .entities import EntityExtraction, GOVERNMENT_NOUNS, scan_mentions
 from .gazetteer import DEMONYM_PLURALS, load_gazetteer
 from .nlp import load_nlp
+from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speech_verb
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -75,7 +77,7 @@ NON_AGENTIVE = {"explain", "show", "suggest", "indicate", "demonstrate", "prove"
                 "signal", "highlight", "underline", "underscore", "confirm", "illustrate", "reveal", "find"}
 # Verbs whose content is a prepositional complement ("accuse X of Y", "blame X for Y").
 # ("criticise X for Y" is a report of an act, the writer's: only "criticise X as Y" carries a content.)
-PREP_CONTENT = {"accuse": "of", "blame": "for", "credit": "with", "warn": "of", "warn_": "against"}
+PREP_CONTENT = {"accuse": "of", "blame": "for", "credit": "with", "warn": "of", "warn_": "against", "attribute": "to"}
 # Verbs whose content is what someone should do ("urge X to …"): normative.
 DIRECTIVE_VERBS = {"urge", "advise", "demand", "press", "implore", "exhort", "call"}
 # Verbs whose xcomp/oprd is a content ("consider it inevitable", "believe X to be").
@@ -110,6 +112,9 @@ _META = re.compile(r"\b(this (?:article|paper|analysis|study|piece|essay|brief|c
 _BOILERPLATE = re.compile(
     r"\b(subscribe|click here|read more|sign up|follow us|all rights reserved|copyright|cookie|newsletter|"
     r"share this|terms of use|privacy policy|your email|required fields|leave a reply|log in|download the)\b", re.I)
+# A wire dateline opening a paragraph: "HANOI, Vietnam (AP) — ", "SEOUL, Aug. 20 (Yonhap) -- ", "London, Jun 11 (efe-epa).- ".
+_DATELINE = re.compile(r"^(?:[A-Z]{3,}[A-Z .'’-]{0,40}(?:,\s*[A-Z][\w .'’-]{1,30})?\s*(?:\([^)]{1,30}\))?|"
+                       r"[A-Z][\w .'’-]{1,40}(?:,\s*[\w .'’-]{1,30})?\s*\([^)]{1,30}\))\s*(?:—|–|--|-|\.-)\s+(?=[A-Z“\"])")
 _FOOTNOTES_AT_END = re.compile(r"(?:\s*\[\d{1,3}\])+\s*$")
 _FOOTNOTES_AT_START = re.compile(r"^\s*(?:\[\d{1,3}\]\s*)+")
 _HEDGE_PHRASES = re.compile(
@@ -169,6 +174,9 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     m = _FOOTNOTES_AT_START.match(text[s:e])
     if m:
         s += m.end()
+    m = _DATELINE.match(text[s:e])
+    if m:
+        s += m.end()  # "HANOI, Vietnam (AP) — U.S. Defense Secretary …": the claim starts after the dateline
     while e > s and text[e - 1].isspace():
         e -= 1
     m = _FOOTNOTES_AT_END.search(text[s:e])
@@ -223,12 +231,28 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     groups = _GroupNamer(doc, known)
     ctx = _Context()
     speaker: str | None = None  # who a paragraph ending in a colon ("Rankin said:") gives the floor to
-    for block in page.blocks:
+    quotes = find_quotations(page.body_text, page.blocks)
+    block_quotes: dict[int, list[Quotation]] = {}
+    for q in quotes:
+        block_quotes.setdefault(q.block, []).append(q)
+    run_speaker: dict[int, str] = {}  # quotation run -> who speaks it
+    floor_given: dict[int, str] = {}  # paragraph -> the speaker the paragraph before gave the floor to
+    reported: dict[int, str] = {}  # paragraph -> the last holder other than the writer it reports
+    for b, block in enumerate(page.blocks):
         if block.kind is not BlockKind.PARAGRAPH:
             continue
         view_holder: str | None = None  # a paragraph that opens by introducing someone's view
         first_claim = len(claims)
         for s, e in _sentences(doc, block.start, block.end):
+            sent = _tokens(doc, s, e)
+            for q in block_quotes.get(b, ()):
+                if q.run in run_speaker or sent is None or not (s <= q.start <= e or s <= q.end <= e):
+                    continue
+                verb = speech_verb(doc, q, quotes, REPORT_VERBS | QUOTE_VERBS)
+                who = speaker_token(verb, quotes) if verb is not None else None
+                h = _resolve_np(who, sent, mentions, known, groups, ctx, author) if who is not None else None
+                if h is not None and h.key and h.key != author:
+                    run_speaker[q.run] = h.key
             found = _sentence_claims(doc, page.body_text, s, e, mentions, known, groups, ctx, author,
                                      entities.author_keys, TextSource.BODY, 0, default_holder=view_holder)
             claims += found
@@ -238,16 +262,21 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
                 view_holder = intro
             elif view_holder and any(c.holder_key not in (view_holder, author) for c in found):
                 view_holder = None  # someone else's view takes over
-        # A paragraph that opens a quotation is the words of whoever it names as speaking
-        # ("… ,” Rankin said.), else of the speaker the paragraph before gave the floor to ("He said:").
+        # A paragraph in single quotation marks (not read as quotations) is the words of whoever it
+        # names as speaking, else of the speaker the paragraph before gave the floor to ("He said:").
         here = claims[first_claim:]
-        if block.text[:1] in "“\"‘" and here:
+        if block.text[:1] == "‘" and here:
             quoted_by = next((c.holder_key for c in here if c.holder_key not in (author, "")), None) or speaker
             for c in here:
                 if quoted_by and c.holder_key in (author, ""):
                     c.holder_key, c.attributed = quoted_by, True
         last = next((c.holder_key for c in reversed(here) if c.holder_key not in (author, "")), None)
         speaker = last if block.text.rstrip().endswith(":") else (speaker if block.text[:1] in "“\"‘" else None)
+        if speaker and block.text.rstrip().endswith(":"):
+            floor_given[b + 1] = speaker
+        if last:
+            reported[b] = last
+    _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
@@ -292,6 +321,44 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     return claims, list(new_entities.values())
 
 
+def _quoted_claims(claims: list[Claim], quotes: list[Quotation], run_speaker: dict[int, str],
+                   floor_given: dict[int, str], reported: dict[int, str], blocks, author: str) -> None:
+    """Claims in someone's quoted words are theirs. A quotation whose sentences name no speaker
+    takes the speaker of the quotation before it in its paragraph, or, when it opens its paragraph,
+    the one a "He said:" paragraph gave the floor to, else the last speaker (quoted or reported) of
+    the paragraph before."""
+    speakers: dict[int, str] = {}
+    last_by_block: dict[int, str] = {}
+    for q in quotes:
+        who = run_speaker.get(q.run) or speakers.get(q.run)
+        if who is None:
+            prev = [p for p in quotes if p.block == q.block and p.end <= q.start and speakers.get(p.run)]
+            if prev:
+                who = speakers[prev[-1].run]
+            elif q.opens_block:
+                who = floor_given.get(q.block) or _previous_paragraph_speaker(q.block, last_by_block, reported, blocks)
+        if who:
+            speakers[q.run] = who
+            last_by_block[q.block] = who
+    for c in claims:
+        if c.source is not TextSource.BODY:
+            continue
+        share, q = inside_share(quotes, c.start, c.end)
+        who = speakers.get(q.run) if q is not None else None
+        if who is None or who == c.holder_key:
+            continue
+        if share >= 0.8 or (share >= 0.5 and c.holder_key in (author, "")):
+            c.holder_key, c.attributed = who, True
+
+
+def _previous_paragraph_speaker(b: int, last_by_block: dict[int, str], reported: dict[int, str],
+                                blocks) -> str | None:
+    for k in range(b - 1, -1, -1):
+        if blocks[k].kind is BlockKind.PARAGRAPH:
+            return last_by_block.get(k) or reported.get(k)
+    return None
+
+
 def _people_in(text: str, people_re, people_by_name) -> list[tuple[Entity, int, int, str]]:
     if people_re is None:
         return []
@@ -307,25 +374,29 @@ class _LightMention:
     text: str = ""
 
 
-_SENT_CACHE: dict[int, tuple[Doc, list[tuple[int, int]]]] = {}
+_SENT_CACHE: dict[int, tuple[Doc, str, list[tuple[int, int]]]] = {}
 
 
-def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """(start_char, end_char) of every sentence, computed once per doc (doc.sents is not cached by spaCy)."""
+def _sentence_bounds(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
+    """The doc's text and (start_char, end_char) of every sentence, computed once per doc
+    (spaCy caches neither: `doc.sents` and `doc.text` each walk every token)."""
     hit = _SENT_CACHE.get(id(doc))
     if hit is not None and hit[0] is doc:
-        return hit[1]
+        return hit[1], hit[2]
+    text = doc.text
     bounds = [(s.start_char, s.end_char) for s in doc.sents]
     if len(_SENT_CACHE) > 64:
         _SENT_CACHE.clear()
-    _SENT_CACHE[id(doc)] = (doc, bounds)
-    return bounds
+    _SENT_CACHE[id(doc)] = (doc, text, bounds)
+    return text, bounds
 
 
 def _sentences(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside [start, end), footnote-only pieces glued to the sentence before."""
     out: list[tuple[int, int]] = []
-    for sent_start, sent_end in _sentence_bounds(doc):
+    text, bounds = _sentence_bounds(doc)
+    first = max(0, bisect.bisect_right(bounds, (start, -1)) - 1)  # the sentence holding `start`
+    for sent_start, sent_end in bounds[first:]:
         if sent_end <= start:
             continue
         if sent_start >= end:
@@ -333,12 +404,12 @@ def _sentences(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
         s, e = max(sent_start, start), min(sent_end, end)
         if e <= s:
             continue
-        piece = doc.text[s:e].strip()
+        piece = text[s:e].strip()
         if out and (re.fullmatch(r"(?:\[\d{1,3}\]\s*)+", piece) or not re.search(r"\w", piece)):
             out[-1] = (out[-1][0], e)
             continue
         # spaCy sometimes splits after an abbreviation or before a closing quote: glue lower-case starts
-        if out and piece[:1].islower() and not doc.text[out[-1][0]:out[-1][1]].rstrip().endswith((".", "!", "?")):
+        if out and piece[:1].islower() and not text[out[-1][0]:out[-1][1]].rstrip().endswith((".", "!", "?")):
             out[-1] = (out[-1][0], e)
             continue
         out.append((s, e))
@@ -631,19 +702,31 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
         if v.lemma_.lower() in _XCOMP_HEADS:
             tops += [c for c in v.children if c.dep_ == "xcomp" and c.lemma_.lower() in REPORT_VERBS
                      and not any(x.dep_ == "nsubj" for x in c.children)]
+        # "The junta denied …, saying its forces …", "X issued a statement saying …": a reporting
+        # participle speaks for the subject of the verb it hangs on
+        tops += [c for c in v.children if c.dep_ in ("advcl", "xcomp") and c.tag_ == "VBG"
+                 and c.lemma_.lower() in REPORT_VERBS and span.start <= c.i < span.end and not _has_subject(c)]
+    # "The Pentagon insisted that, with no …, Kobane could not be saved": a subject, a reporting
+    # verb and "that" open the clause, however the parser hung the rest
+    opening = _opening_report_verb(span)
+    if opening is not None and opening not in tops:
+        tops.insert(0, opening)
     for v in tops:
-        if v.lemma_.lower() not in REPORT_VERBS | AS_VERBS:
-            continue
-        subj = [c for c in v.children if c.dep_ == "nsubj"]
-        if not subj:  # spaCy sometimes hangs the subject on the verb as a compound ("state media accuse")
-            subj = [c for c in v.children if c.dep_ == "compound" and c.i < v.i and c.pos_ in ("NOUN", "PROPN")]
-        if not subj and v.dep_ == "xcomp":
-            subj = [c for c in v.head.children if c.dep_ == "nsubj" and c.lower_ not in ("it", "this", "that")]
-        if subj and (any(c.dep_ == "conj" for c in subj[0].children)
-                     or (v.lemma_.lower() in NON_AGENTIVE and subj[0].lower_ in ("it", "this", "that", "which"))):
-            continue  # "Saudi Arabia and Iran announced …": no single holder; "it explains why …"
-        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children)
         lemma = v.lemma_.lower()
+        if lemma not in REPORT_VERBS | AS_VERBS | ACT_VERBS:
+            continue
+        subj = _subject_of(v)
+        if subj and (any(c.dep_ == "conj" for c in subj[0].children)
+                     or (lemma in NON_AGENTIVE and subj[0].lower_ in ("it", "this", "that", "which"))):
+            continue  # "Saudi Arabia and Iran announced …": no single holder; "it explains why …"
+        if lemma in ACT_VERBS and lemma not in REPORT_VERBS | AS_VERBS:
+            if subj and _public_act(v) and not _narrated_act(v) and not _does_more(v) and not any(
+                    c.tag_ == "MD" for c in v.children):
+                h = _resolve_np(subj[0], span, mentions, known, groups, ctx, author)
+                if h and h.key != author:
+                    return h
+            continue
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children)
         inside = [c for c in v.children if span.start <= c.i < span.end]
         has_content = any(c.dep_ == "ccomp" or (c.dep_ in ("xcomp", "oprd") and lemma in XCOMP_VERBS)
                           for c in inside) or any(
@@ -651,10 +734,11 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
             for c in list(v.children) + [g for o in v.children if o.dep_ == "dobj" for g in o.children]) or (
             v.lemma_.lower() in AS_VERBS and any(c.dep_ == "prep" and c.lower_ == "as" for c in v.children)) or (
             any(c.dep_ == "punct" and c.text in (":",) for c in v.children)) or (
-            re.search(r"^[^:]{0,40}:\s+that\b", span.doc.text[v.idx:span.end_char]) is not None)
+            re.search(r"^[^:]{0,40}:\s+that\b", _sentence_bounds(span.doc)[0][v.idx:span.end_char]) is not None) or (
+            v is opening) or (lemma in ACT_VERBS and _public_act(v))
         hypothetical = any(c.tag_ == "MD" and c.lower_ in ("would", "could", "might", "may", "will", "should", "must")
                            for c in v.children)
-        if subj and has_content and not hypothetical and _narrated_act(v):
+        if subj and has_content and not hypothetical and (_narrated_act(v) or (lemma not in REPORT_VERBS and _does_more(v))):
             continue  # "X declared that A, and then watched as B": the writer narrates what X did
         if subj and has_content and not hypothetical:
             h = _resolve_np(subj[0], span, mentions, known, groups, ctx, author)
@@ -674,6 +758,84 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
                 h = _resolve_np(subj[0], span, mentions, known, groups, ctx, author)
                 if h:
                     return h
+    # 5. a stance adjective with a content clause: "Beijing is confident that …", "X is convinced that …"
+    for v in _top_verbs(span):
+        if v.lemma_ != "be":
+            continue
+        for a in v.children:
+            if a.dep_ == "acomp" and a.lemma_.lower() in STANCE_ADJECTIVES and any(
+                    c.dep_ == "ccomp" for c in list(a.children) + list(v.children)):
+                subj = _subject_of(v)
+                if subj and not any(c.dep_ == "conj" for c in subj[0].children):
+                    h = _resolve_np(subj[0], span, mentions, known, groups, ctx, author)
+                    if h:
+                        return h
+    return None
+
+
+# Speech acts and public stances whose subject holds what they carry even without a content clause
+# ("Singapore has condemned the idea of …", "the Taliban claimed responsibility for …", "the government
+# has ruled out Taliban involvement", "Moscow has cited technical reasons", "X called for calm"). Acts of
+# approval ("welcomed", "praised") and criticism "for" an act stay the writer's narration.
+ACT_VERBS = {"condemn", "reject", "deny", "dismiss", "denounce", "decry", "refute", "dispute", "cite", "claim", "voice",
+             "rule", "call", "blast", "slam"}
+STANCE_ADJECTIVES = {"confident", "convinced", "certain", "sure", "adamant", "optimistic", "pessimistic", "hopeful",
+                     "concerned", "worried", "skeptical", "sceptical", "aware", "afraid", "fearful"}
+
+
+def _does_more(v: Token) -> bool:
+    """'Ankara condemned the invasion, closed the Straits and sold drones': a speech act listed with
+    the subject's other deeds is the writer's narration of what the subject did."""
+    return any(c.dep_ == "conj" and c.pos_ == "VERB" and not _has_subject(c)
+               and c.lemma_.lower() not in REPORT_VERBS | AS_VERBS | ACT_VERBS for c in v.children)
+
+
+def _public_act(v: Token) -> bool:
+    """v is a speech act with its object: "ruled out X", "called for/on X", "claimed responsibility", "voiced support"."""
+    lemma = v.lemma_.lower()
+    kids = list(v.children)
+    if lemma == "rule":
+        return any(c.dep_ == "prt" and c.lower_ == "out" for c in kids)
+    if lemma == "call":
+        return any(c.dep_ in ("prep", "prt") and c.lower_ in ("for", "on") for c in kids)
+    if lemma == "claim":
+        return any(c.dep_ in ("dobj", "ccomp") for c in kids)
+    return any(c.dep_ in ("dobj", "ccomp", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "for", "of"))
+               for c in kids)
+
+
+def _subject_of(v: Token) -> list[Token]:
+    """The subject of v: its own, a compound the parser hung on it ("state media accuse"), or for a
+    coordinated or dependent verb without one, the subject of the verb it hangs on ("Israel did not
+    appear …, but … rejected the claims"; "X likes to say"; "…, saying")."""
+    subj = [c for c in v.children if c.dep_ == "nsubj"]
+    if not subj:
+        subj = [c for c in v.children if c.dep_ == "compound" and c.i < v.i and c.pos_ in ("NOUN", "PROPN")]
+    if not subj and v.dep_ in ("xcomp", "conj", "advcl") and v.head.i != v.i and (
+            v.dep_ != "advcl" or v.tag_ == "VBG") and (v.dep_ != "conj" or _continues_speech(v)):
+        subj = [c for c in v.head.children if c.dep_ == "nsubj" and c.lower_ not in ("it", "this", "that")]
+    return subj
+
+
+def _continues_speech(v: Token) -> bool:
+    """A coordinated verb goes on with its subject's speech ("X said A and warned B") or turns
+    against what the subject did ("X did not appear, but … rejected …"); after another kind of act
+    ("Turkey joined NATO and never considered …") it is the writer's narration."""
+    head = v.head.lemma_.lower()
+    return head in REPORT_VERBS | AS_VERBS | ACT_VERBS or any(
+        t.lower_ == "but" for t in v.doc[v.head.i + 1:v.i] if t.dep_ == "cc")
+
+
+def _opening_report_verb(span: Span) -> Token | None:
+    """A reporting verb right after the clause's opening subject and before "that" (the parser
+    sometimes makes it a dependent of the content clause)."""
+    for tok in span[:12]:
+        if tok.lemma_.lower() in REPORT_VERBS and tok.pos_ in ("VERB", "AUX"):
+            subj = [c for c in tok.children if c.dep_ == "nsubj" and c.i < tok.i]
+            nxt = [t for t in span.doc[tok.i + 1:min(span.end, tok.i + 4)] if t.dep_ not in ("advmod", "punct")]
+            if subj and subj[0].left_edge.i == span.start and nxt and nxt[0].lower_ == "that":
+                return tok
+            return None
     return None
 
 
@@ -782,11 +944,59 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
     if low in _PRONOUN_AUTHOR:
         return _Holder(author) if author else None
     key = _np_entity(tok, mentions, known, groups)
-    if key is None and low in _PERSON_ROLE_NOUNS and ctx.last_person and any(
-            c.lower_ in ("the", "this") for c in tok.children if c.dep_ == "det"):
+    definite = any(c.lower_ in ("the", "this") for c in tok.children if c.dep_ == "det")
+    if key is None and low in _PERSON_ROLE_NOUNS and ctx.last_person and definite:
         # "the diplomat said", "the minister added": the person last named as a subject
         return _Holder(ctx.last_person)
+    if key is None and definite and tok.lemma_.lower() in _ORG_ROLE_NOUNS:
+        # "the ministry added", "the paper also blamed …", "the group has said": the organisation
+        # of that kind the text named last
+        key = _recent_organization(tok, mentions, known)
     return _Holder(key) if key else None
+
+
+# Nouns that, with "the", refer back to an organisation of their kind: noun -> words of its name
+# (or its kind) that make an organisation that kind.
+_ORG_ROLE_NOUNS = {
+    "ministry": {"ministry", "department"}, "department": {"department", "ministry"},
+    "paper": {"news", "times", "post", "daily", "journal", "herald", "tribune", "gazette", "paper"},
+    "newspaper": {"news", "times", "post", "daily", "journal", "herald", "tribune", "gazette", "paper"},
+    "agency": {"agency"}, "broadcaster": {"news", "tv", "radio", "broadcasting"},
+    "group": {"group", "army", "front", "movement", "brigade", "militia", "forces", "party", "organisation",
+              "organization", "network", "coalition", "hamas", "hezbollah", "taliban"},
+    "militia": {"army", "front", "movement", "brigade", "militia", "forces"},
+    "junta": {"military", "army", "junta", "council"}, "military": {"military", "army", "forces"},
+    "army": {"army", "military", "forces"}, "party": {"party"}, "movement": {"movement"},
+    "committee": {"committee"}, "council": {"council"}, "commission": {"commission"}, "court": {"court"},
+    "company": {"company", "corporation", "inc", "group"}, "firm": {"company", "corporation", "inc", "group", "bank"},
+    "bank": {"bank", "fund"}, "organisation": set(), "organization": set(), "alliance": {"alliance", "nato"},
+    "bloc": {"union", "bloc"}, "body": set(), "institute": {"institute", "institution"},
+    "watchdog": {"agency", "organisation", "organization", "commission"},
+}
+_STATE_BODY_NOUNS = {"junta", "military", "ministry", "department"}
+_ORG_KIND_OF_NOUN = {"paper": "news_outlet", "newspaper": "news_outlet", "broadcaster": "news_outlet",
+                     "group": "political_group", "party": "political_group", "militia": "political_group"}
+
+
+def _recent_organization(tok: Token, mentions, known: dict[str, Entity]) -> str | None:
+    """The organisation of the noun's kind that the text named last before tok (within 2,000 characters)."""
+    noun = tok.lemma_.lower()
+    words = _ORG_ROLE_NOUNS[noun]
+    kind = _ORG_KIND_OF_NOUN.get(noun)
+    for m in reversed(mentions):
+        if m.end > tok.idx:
+            continue
+        if tok.idx - m.end > 2000:
+            break
+        ent = known.get(m.entity_key)
+        if ent is None or ent.kind is not EntityKind.ORGANIZATION:
+            continue
+        if noun in _STATE_BODY_NOUNS and ent.org_kind is not OrgKind.GOVERNMENT_BODY:
+            continue  # "the junta" is a state's body, not an armed group named "… Army"
+        name_words = {w.lower() for w in re.findall(r"[\w]+", ent.name)}
+        if not words or name_words & words or (kind and ent.org_kind is not None and ent.org_kind.value == kind):
+            return ent.key
+    return None
 
 
 # Nouns for a person's office or trade that, with "the", refer back to the person last named.
@@ -839,6 +1049,30 @@ def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNa
         if people:
             return people[0].entity_key
     lemma = tok.lemma_.lower()
+    before_head = [m for m in inside if m.end <= head_s and known.get(m.entity_key) is not None]
+    # "State Department officials", "Biden administration officials", "Kremlin sources": people
+    # speaking for the body or state named before them (a demonym makes a group: "Turkish officials")
+    if lemma in _SOURCE_NOUNS and tok.tag_ in ("NNS", "NNPS"):
+        named = [m for m in before_head if getattr(m, "how", "") != "demonym"
+                 and known[m.entity_key].kind in (EntityKind.STATE, EntityKind.ORGANIZATION)
+                 and _modifies(tok, m)]
+        if named:
+            return named[0].entity_key
+    # "Zimbabwean intelligence reports suggest …", "a US estimate revealed …": the state or body the
+    # report comes from (else the writer's summary of a document)
+    if lemma in REPORT_NOUNS:
+        for m in before_head:
+            if known[m.entity_key].kind in (EntityKind.STATE, EntityKind.ORGANIZATION) and _modifies(tok, m):
+                return m.entity_key
+        return None
+    # "the UN's legal counsel", "Nadia Cruz's office": an office speaking for its holder
+    if lemma in _OFFICE_NOUNS | _PERSON_ROLE_NOUNS:
+        for c in tok.children:
+            if c.dep_ == "poss":
+                for m in inside:
+                    if m.start <= c.idx < m.end and known.get(m.entity_key) is not None and known[m.entity_key].kind in (
+                            EntityKind.PERSON, EntityKind.STATE, EntityKind.ORGANIZATION):
+                        return m.entity_key
     # "many in Paris", "officials in Washington": people located at a seat of power
     unmodified = not any(c.dep_ in ("amod", "compound") for c in tok.children)
     if (lemma in GROUP_NOUNS or lemma in ("many", "some", "those")) and unmodified:
@@ -880,6 +1114,26 @@ def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNa
 _TITLE_HEADS = {"President", "Minister", "Secretary", "General", "Chancellor", "Premier", "Leader", "Chairman",
                 "president", "minister", "secretary", "chancellor", "premier", "spokesperson", "spokesman",
                 "ambassador", "envoy", "adviser", "advisor", "king", "queen", "emperor", "director", "chief"}
+# Nouns for the people or papers that speak for a body ("Pentagon sources", "Kremlin aides").
+_SOURCE_NOUNS = {"official", "source", "aide", "spokesman", "spokesperson", "spokeswoman", "staffer", "representative",
+                 "envoy"}
+# Offices that speak for whoever holds them ("Nadia Cruz's office said", "the UN's legal counsel said").
+_OFFICE_NOUNS = {"office", "counsel", "spokesman", "spokesperson", "spokeswoman", "representative", "mission",
+                 "delegation", "statement", "team", "campaign", "lawyer", "lawyers", "attorney"}
+
+
+def _modifies(head: Token, m) -> bool:
+    """The mention m sits in the words before head that modify it (compounds, adjectives, a
+    possessive: "Biden administration officials", "Zimbabwean intelligence reports"), not in a
+    clause or phrase of its own."""
+    if m.end > head.idx or m.start < head.left_edge.idx:
+        return False
+    for t in head.doc[head.left_edge.i:head.i]:
+        if t.idx >= m.start and t.dep_ not in ("compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod"):
+            return False
+    return True
+
+
 # Party names that keep their capital as modifiers ("Republican senators", not "republican senators").
 _PARTY_MODIFIERS = {"republican", "democratic", "democrat", "labour", "tory"}
 _COLLECTIVE = {"left", "right", "public", "military", "opposition", "establishment", "intelligentsia", "media",

@@ -44,4 +44,30 @@ def extract_content(page: ParsedPage, *, author_keys: list[str], comment_holders
     for ent in extra:
         entities.setdefault(ent.key, ent)
     # entities only named as post organisations are already among the mentions; keep the dict closed
-    return ContentExtraction(entities=entities, mentions=list(ents.mentions), posts=list(ents.posts), claims=claims)
+    return ContentExtraction(entities=entities, mentions=one_entity_per_span(ents.mentions), posts=list(ents.posts),
+                             claims=claims)
+
+
+def one_entity_per_span(mentions: list[Mention]) -> list[Mention]:
+    """The graph's mentions: one entity per span of text. A seat of power used as an actor names
+    both its state and the government body there ("the Kremlin said"); claims use both, the graph
+    keeps the body unless that span is the only place the article names the state."""
+    by_span: dict[tuple, list[Mention]] = {}
+    for m in mentions:
+        by_span.setdefault((m.source, m.index, m.start, m.end), []).append(m)
+    named_elsewhere: dict[str, int] = {}
+    for group in by_span.values():
+        for m in group:
+            named_elsewhere[m.entity_key] = named_elsewhere.get(m.entity_key, 0) + 1
+    out = []
+    for m in mentions:
+        group = by_span[(m.source, m.index, m.start, m.end)]
+        if len(group) == 1:
+            out.append(m)
+            continue
+        states = [g for g in group if g.entity_key.startswith("state/")]
+        lonely = [g for g in states if named_elsewhere[g.entity_key] == 1]
+        keep = lonely[0] if lonely else next((g for g in group if not g.entity_key.startswith("state/")), group[0])
+        if m is keep:
+            out.append(m)
+    return out

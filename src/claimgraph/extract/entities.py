@@ -38,6 +38,7 @@ from ..resolve import (
     HONORIFICS,
     event_key,
     guess_organization_kind,
+    is_leading_title,
     normalise_person_name,
     organization_key,
     organization_name,
@@ -133,7 +134,7 @@ NOT_NAME_WORDS = _MONTHS | {
     "Peninsula", "Strait", "Gulf", "Bay", "Street", "Avenue", "Square", "Palace", "House", "Hall", "Office",
     "Times", "Post", "News", "Daily", "Journal", "Review", "Index", "Report", "Act", "Law", "Plan",
 }
-_NAME_TOKEN = re.compile(r"^(?:[^\W\d_](?:[^\W\d_]|['’])+(?:-[^\W\d_]+)*|[^\W\d_]\.|"
+_NAME_TOKEN = re.compile(r"^(?:[^\W\d_](?:[^\W\d_]|['’])+(?:-[^\W\d_]+)*|(?:[^\W\d_]\.)+|[A-Z]\.[A-Z]|"
                          r"(?:van|von|de|da|del|der|di|la|le|bin|al|ibn|du|al-[^\W\d_]+)|Jr\.?|Sr\.?|II|III)$")
 _LOWER_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
 _PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
@@ -344,6 +345,15 @@ def _strip_titles(text: str, start: int, end: int) -> tuple[int, int, str | None
                 start += cut
                 changed = True
                 break
+        # titles our list lacks ("Taoiseach Leo Varadkar", "Ayatollah Khamenei"), from nameparser's
+        # list of titles
+        words = s.split(" ")
+        if not changed and len(words) >= 2 and words[0][:1].isupper() and is_leading_title(words[0]):
+            cut = len(words[0]) + 1
+            title = title or words[0]
+            s = s[cut:]
+            start += cut
+            changed = True
     return start, end, title, honorific
 
 
@@ -365,13 +375,23 @@ def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
             return False
     if any(t in g.state_surfaces or t in g.demonym_surfaces for t in toks):
         return False
+    if toks[-1].lower() in _PLACE_HEADS or any(t in ORG_WORDS for t in toks[1:]):
+        return False  # "Sittwe Township", "Alwaleed Bin Talal Center": a place or an organisation
     if name in blocked_words or g.org_by_surface(name) is not None:
         return False
     return True
 
 
+def _initials(name: str) -> list[str]:
+    return [t for t in name.split()[1:] if _INITIALS.fullmatch(t) and not t.startswith(("Jr", "Sr", "I"))]
+
+
 def _name_key_tokens(name: str) -> list[str]:
-    return [t for t in name.split() if not re.fullmatch(r"[A-Z]\.?|Jr\.?|Sr\.?|II|III", t) and t.lower() not in _PARTICLES]
+    return [t for t in name.split() if not _INITIALS.fullmatch(t) and t.lower() not in _PARTICLES]
+
+
+# Initials and generational suffixes: "W.", "H.W.", "P.J.", "A.K", "Jr." (never a name's key words).
+_INITIALS = re.compile(r"(?:[A-Z]\.?)|(?:[A-Z]\.){2,3}|[A-Z]\.[A-Z]|Jr\.?|Sr\.?|II|III")
 
 
 @dataclass
@@ -446,6 +466,11 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
             mention(p, ent, s, e, how)
             if how == "metonym" and p.source is TextSource.BODY:
                 out.actor_spans.add((s, e))
+
+    # 1b. a state's own bodies named through the state ("the US military", "Russia's Defense Ministry")
+    for p in passes:
+        for ent, s, e in _state_bodies(p, g):
+            mention(p, ent, s, e, "name")
 
     # 2. organisations defined as "Long Name (ACR)" and their later acronyms
     acronyms: dict[str, Entity] = {}
@@ -523,7 +548,10 @@ def _gazetteer_mentions(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, i
                 actor = is_actor_use(p.doc, p.text, h.start, h.end, g, p.by_start, p.by_end, h.text)
             if actor:
                 found.append((state_entity(g, h.target), h.start, h.end, "metonym"))
-            else:
+            body = g.seat_orgs.get(h.text) if h.kind is HitKind.SEAT else None
+            if body is not None:  # the government body sitting there, actor or place
+                found.append((org_entity(g, body, h.text), h.start, h.end, "alias" if h.text != body else "name"))
+            elif not actor:
                 name = g.capital_places.get(h.text, h.text)
                 found.append((place_entity(g, name), h.start, h.end, "name"))
         elif h.kind in (HitKind.REGION, HitKind.PLACE):
@@ -535,6 +563,48 @@ def _gazetteer_mentions(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, i
             found.append((org_entity(g, h.target, h.text), h.start, h.end, how))
         elif h.kind is HitKind.EVENT:
             found.append((event_entity(h.target), h.start, h.end, "name"))
+    return found
+
+
+# Bodies of a state that the articles name through the state: "the US military", "Russia's Defense
+# Ministry", "Ukraine's state emergency service", "Argentine Air Force", "UK Ministry of Defense".
+# (Government, administration, regime and authorities stand for the state itself; see GOVERNMENT_NOUNS.)
+_STATE_BODY = re.compile(
+    r"^(?P<gap>['’]s?\s+|\s+)(?P<body>(?:(?:state|national|federal|central|special|naval|[Ff]irst|[Ss]econd|[Tt]hird|"
+    r"[Ff]ourth|[Ff]ifth|[Ss]ixth|[Ss]eventh)\s+)?"
+    r"(?:[Aa]ir [Ff]orce|[Cc]oast [Gg]uard|[Cc]oastguard|[Bb]order [Gg]uards?|[Nn]ational [Gg]uard|[Aa]rmed [Ff]orces|"
+    r"[Ss]pecial [Ff]orces|[Dd]efen[cs]e [Ff]orces|(?:[Dd]efen[cs]e|[Ff]oreign|[Ii]nterior|[Jj]ustice|[Ff]inance|[Hh]ealth|"
+    r"[Ee]nergy|[Tt]rade|[Ee]conomy) [Mm]inistry|Ministry of (?:[A-Z][\w-]+)(?:(?: and| of| for)? [A-Z][\w-]+){0,3}|"
+    r"[Mm]ilitary|[Aa]rmy|[Nn]avy|[Pp]olice|[Ff]leet|[Mm]arines|[Pp]arliament|[Ll]egislative [Cc]ouncil|[Ll]egislature|"
+    r"[Nn]ational [Aa]ssembly|[Ss]upreme [Cc]ourt|[Cc]onstitutional [Cc]ourt|[Cc]entral [Bb]ank|"
+    r"(?:[Ii]ntelligence|[Ss]ecurity|[Ee]mergency) [Ss]ervices?|[Ff]oreign [Oo]ffice|[Ss]pace [Ff]orce))(?![\w-])")
+
+
+def _state_bodies(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, int]]:
+    """Organisations a text names as a state's body: a state, acronym or demonym (possessive or not)
+    before an institution ("the US military said", "Russia's Defense Ministry"); not a modifier
+    ("US military aid") and not inside a name the gazetteer knows."""
+    found = []
+    org_spans = [(h.start, h.end) for h in p.hits if h.kind in (HitKind.ORG, HitKind.EVENT)]
+    for h in p.hits:
+        if h.kind not in (HitKind.STATE, HitKind.DEMONYM) or _overlaps(org_spans, h.start, h.end):
+            continue
+        m = _STATE_BODY.match(p.text[h.end:h.end + 80])
+        if m is None or (h.kind is HitKind.DEMONYM and m.group("gap").startswith(("'", "’"))):
+            continue
+        end = h.end + m.end("body")
+        if _overlaps(org_spans, h.start, end):
+            continue
+        if p.doc is not None:
+            span = p.doc.char_span(h.end + m.start("body"), end, alignment_mode="expand")
+            last = span[-1] if span is not None and len(span) else None
+            if last is not None and last.dep_ in ("compound", "amod", "nmod") and last.head.i > last.i:
+                continue  # "US military aid", "Russian army bases": a modifier
+        surface = p.text[h.start:end]
+        body = re.sub(r"\s+", " ", m.group("body")).lower().replace("defence", "defense")
+        ent = Entity(key=organization_key(f"{g.state(h.target).name} {body}"), kind=EntityKind.ORGANIZATION,
+                     name=surface, org_kind=OrgKind.GOVERNMENT_BODY, country_key=state_key(h.target))
+        found.append((ent, h.start, end))
     return found
 
 
@@ -616,10 +686,10 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
             if honorific and not honorific.rstrip(".") + "." in raw and len(name.split()) == 1 and len(raw.split()) >= 2:
                 name, honorific = normalise_person_name("x " + raw)[0][2:], None  # "Gen Nakatani" is a name
             hon = hon or honorific
-            if not _name_tokens_ok(name, g, blocked_words):
+            if not _name_tokens_ok(name, g, blocked_words) or _starts_with_verb(p, s):
                 continue
             raw_spans.append((p, s, e, title, hon))
-            if len(_name_key_tokens(name)) >= 2 or (len(name.split()) >= 2 and re.match(r"^[A-Z]\. ", name)):
+            if len(_name_key_tokens(name)) >= 2 or (len(name.split()) >= 2 and _INITIALS.fullmatch(name.split()[0])):
                 fulls.setdefault(person_key(name), _PersonCand(name, hon, title))
         # well-known people written in full (spaCy may miss or mislabel them)
         for m in _known_full_names_re(g).finditer(p.text):
@@ -628,7 +698,13 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
             name = m.group(0)
             raw_spans.append((p, m.start(), m.end(), None, None))
             fulls.setdefault(person_key(name), _PersonCand(name))
-    # known people named in full anywhere (spaCy may label them otherwise: "WORK_OF_ART 'Yoon Suk Yeol'")
+    # a name used only as a place ("a rally in Khan Younis", "Thein Dan villages", "the city of
+    # Bila Tserkva") is a place the model took for a person
+    for k in [k for k, cand in fulls.items() if g.known_person(cand.name) is None]:
+        name = fulls[k].name
+        found = [(p, m.start(), m.end()) for p in passes for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", p.text)]
+        if found and all(_place_context(p.text, s, e) for p, s, e in found):
+            del fulls[k]
     # (b) merge variants: "Robert Kelly" ~ "Robert E. Kelly" -> the longer one
     keys = sorted(fulls, key=lambda k: -len(fulls[k].name))
     alias_of: dict[str, str] = {}
@@ -640,7 +716,8 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
             if k2 in alias_of:
                 continue
             t2 = _name_key_tokens(fulls[k2].name)
-            same_ends = t2 and toks and t2[0] == toks[0] and t2[-1] == toks[-1] and set(t2) <= set(toks)
+            same_ends = t2 and toks and t2[0] == toks[0] and t2[-1] == toks[-1] and set(t2) <= set(toks) and (
+                not _initials(fulls[k2].name) or _initials(fulls[k2].name) == _initials(fulls[k].name))  # George W. ≠ George H.W.
             prefix = k.startswith(k2 + "-") and len(t2) >= 2  # "Yoon Suk" of "Yoon Suk-yeol"
             suffix = k.endswith("-" + k2) and len(t2) >= 2  # "Broz Tito" of "Josip Broz Tito"
             if same_ends or prefix or suffix:
@@ -813,6 +890,7 @@ def _partial_ok(p: _TextPass, s: int, e: int) -> bool:
         if nxt is not None and nxt.text in ("’s", "'s", "’", "'") and last.i + 2 < len(p.doc):
             nxt = None
         if prev is not None and prev.pos_ == "PROPN" and prev.text[:1].isupper() and prev.text not in _TITLE_WORDS \
+                and not is_leading_title(prev.text) \
                 and prev.text.rstrip(".") not in HONORIFICS and not _ends_with_title(p.text, prev.idx + len(prev)):
             return False
         if nxt is not None and nxt.pos_ == "PROPN" and nxt.text[:1].isupper() and nxt.text not in _MONTHS:
@@ -846,12 +924,48 @@ def _single_name_candidates(p: _TextPass) -> list[tuple[int, int, str | None]]:
     return found
 
 
+# Nouns after a name that make it a place ("Thein Dan villages", "Sittwe Township", "Abraham Villiers Bay").
+_PLACE_HEADS = {"village", "villages", "town", "towns", "township", "townships", "city", "district", "province",
+                "region", "county", "camp", "creek", "river", "bay", "port", "island", "islands", "valley",
+                "mountains", "hills", "airport", "airbase", "base", "refinery", "strait", "governorate", "oblast",
+                "prefecture", "municipality", "neighbourhood", "neighborhood", "square", "street", "road", "bridge"}
+_PLACE_BEFORE = re.compile(
+    r"(?:\b(?:city|town|village|port|district|province|region|township|area|suburb|outskirts|streets|camp|"
+    r"governorate|island|ship|vessel|carrier|tanker)\s+(?:of\s+)?|"
+    r"\b(?:in|near|outside|around|across|into|via|over|toward|towards|inside|at)\s+(?:the\s+)?(?:old\s+)?)$", re.I)
+_PLACE_APPOSITION = re.compile(r"^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:" + "|".join(sorted(_PLACE_HEADS)) + r")\b", re.I)
+
+
+def _place_context(text: str, s: int, e: int) -> bool:
+    """A name at text[s:e] used as a place: after a locative preposition or a place noun, before a
+    place noun, or set off by a place appositive (", a creek that …")."""
+    after = text[e:e + 40]
+    if re.match(r"^['’]s?\b", after):
+        return False  # "Khan's government": a possessive names an actor
+    nxt = re.match(r"^\s+([A-Za-z]+)", after)
+    if nxt and nxt.group(1).lower() in _PLACE_HEADS:
+        return True
+    if _PLACE_APPOSITION.match(after):
+        return True
+    return bool(_PLACE_BEFORE.search(text[max(0, s - 40):s]))
+
+
+def _starts_with_verb(p: "_TextPass", s: int) -> bool:
+    """'Ousting Maduro militarily …': a capitalised gerund opening a sentence is no first name."""
+    if p.doc is None:
+        return False
+    span = p.doc.char_span(s, s + 1, alignment_mode="expand")
+    return span is not None and len(span) > 0 and span[0].tag_ == "VBG" and span[0].text.endswith("ing")
+
+
 def _cut_at_non_name(text: str, s: int, e: int, g: Gazetteer, blocked: set[str]) -> tuple[int, int]:
     """Keep the leading run of name-like tokens: 'Fumio Kishida of Japan' -> 'Fumio Kishida'."""
     out_e = s
     for m in re.finditer(r"\S+", text[s:e]):
         tok = m.group(0)
-        clean = _POSSESSIVE.sub("", tok).rstrip(",.;:")
+        clean = _POSSESSIVE.sub("", tok).rstrip(",;:")
+        if not _INITIALS.fullmatch(clean):  # "W." keeps its full stop; "Bush." does not
+            clean = clean.rstrip(".")
         if not clean or not _name_token(clean) or clean in NOT_NAME_WORDS or g.is_state_word(clean) or clean in blocked:
             break
         out_e = s + m.start() + len(clean)
@@ -1063,19 +1177,35 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
             s, t = _clean_span_text(p.text, e.start_char, e.end_char)
             if t - s < 2 or _overlaps(p.blocked, s, t):
                 continue
+            if e.label_ in ("ORG", "FAC"):
+                t2 = _long_name_end(p, s, t)
+                label = "ORG" if t2 > t else e.label_  # "Emirates Centre for …" is an institution
+                t = t2
+            else:
+                label = e.label_
             surface = p.text[s:t]
             words = surface.split()
             if not words or not words[0][:1].isupper():
                 continue
             if _overlaps(p.taken, s, t):
                 # an organisation's name may contain a state or region ("US Forces Japan", "Africa Corps"),
-                # never a person or another organisation, and must be longer than what it contains
+                # or a shorter organisation's name that it extends with an institution word ("United
+                # Nations Institute for Disarmament Research"), never a person, and must be longer than
+                # what it contains
                 inner = [x for x in out.mentions if x.source is p.source and x.index == p.index and x.start < t and s < x.end]
-                if e.label_ != "ORG" or any(
-                        not x.entity_key.startswith(("state/", "place/")) or x.start < s or x.end > t or (x.start, x.end) == (s, t)
-                        for x in inner):
+                if label != "ORG" or any(
+                        not x.entity_key.startswith(("state/", "place/", "org/")) or x.end > t
+                        or (x.start < s and p.text[x.start:s].strip().lower() != "the")
+                        or (x.start, x.end) == (s, t) for x in inner):
                     continue
-            if e.label_ == "ORG":
+                inner_orgs = [x for x in inner if x.entity_key.startswith("org/")]
+                if inner_orgs:
+                    if not any(w.strip(",.") in ORG_WORDS for w in p.text[max(x.end for x in inner_orgs):t].split()):
+                        continue
+                    for x in inner_orgs:  # the longer name wins
+                        out.mentions.remove(x)
+                        p.taken.remove((x.start, x.end))
+            if label == "ORG":
                 if any(w in NOT_ORG_WORDS for w in words) or surface in g.state_surfaces:
                     continue
                 rest = " ".join(w for w in words if not g.is_state_word(w.strip(",.’'s")) and w not in ("South", "North"))
@@ -1092,7 +1222,7 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                 if len(words) > 8:
                     continue
                 mention(p, org_entity(g, surface), s, t, "name")
-            elif e.label_ in ("GPE", "LOC", "FAC"):
+            elif label in ("GPE", "LOC", "FAC"):
                 if surface in person_words:
                     continue
                 if surface in g.demonym_surfaces or surface in {"West", "East", "North", "South"}:
@@ -1102,10 +1232,34 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                 if re.search(r"[\d@#/]", surface) or len(words) > 5:
                     continue
                 mention(p, place_entity(g, surface), s, t, "name")
-            elif e.label_ == "EVENT":
+            elif label == "EVENT":
                 if not any(w[:1].isupper() for w in words[1:] + words[:1]) or len(words) > 6:
                     continue
                 mention(p, event_entity(surface), s, t, "name")
+
+
+_NAME_TAIL_AND = re.compile(r"^\s+(?:and|&)\s+((?:[A-Z][\w’'-]*)(?:\s+(?:[A-Z][\w’'-]*|of|for|the)){0,3})")
+_NAME_TAIL_FOR = re.compile(r"^\s+(?:for|on)\s+((?:[A-Z][\w’'-]*)(?:\s+[A-Z][\w’'-]*){0,3})")
+_NAME_TAIL_OF = re.compile(r"^\s+of\s+((?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2})(?!['’\w])")
+
+
+def _long_name_end(p: _TextPass, s: int, t: int) -> int:
+    """Where an institution's long name ends when spaCy cut it at "for"/"and"/"of": "Emirates Centre
+    for Strategic Studies and Research", "Center for Arms Control and Non-Proliferation", "American
+    Business Group of Abu Dhabi"."""
+    words = p.text[s:t].split()
+    if words and words[-1] in ORG_WORDS:
+        m = _NAME_TAIL_FOR.match(p.text[t:t + 80])
+        if m:
+            t += m.end(1)
+    name = p.text[s:t]
+    m = _NAME_TAIL_AND.match(p.text[t:t + 80])
+    if m and re.search(r"\s(?:for|of|on)\s", name) and not any(w in ORG_WORDS for w in m.group(1).split()):
+        return t + m.end(1)
+    m = _NAME_TAIL_OF.match(p.text[t:t + 60])
+    if m and words and words[-1] in ORG_WORDS and not re.search(r"\s(?:of|for)\s", name):
+        return t + m.end(1)
+    return t
 
 
 # Abbreviations spaCy's small model labels ORG that name no organization: time zones, currencies,

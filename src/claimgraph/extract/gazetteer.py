@@ -342,6 +342,7 @@ class Gazetteer:
     orgs: dict[str, OrgInfo] = field(default_factory=dict)  # canonical name -> info
     places: dict[str, PlaceInfo] = field(default_factory=dict)  # canonical name -> info (regions, capitals as places)
     capital_places: dict[str, str] = field(default_factory=dict)  # capital surface -> place name
+    seat_orgs: dict[str, str] = field(default_factory=dict)  # seat surface -> the government body it names
     events: dict[str, str | None] = field(default_factory=dict)  # canonical name -> QID
     verified_people: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (label, qid)
     known_people: dict[str, KnownPerson] = field(default_factory=dict)  # slug of name or alias -> person
@@ -588,6 +589,13 @@ def load_gazetteer() -> Gazetteer:
         g.orgs[info.name] = info
         for s in (info.name, *info.aliases):
             g._add(s, HitKind.ORG, info.name)
+    # a seat of power is also the government body that sits there ("the Pentagon" -> the US
+    # Department of Defense, "the Kremlin"), when organizations.csv lists it
+    surfaces = {s: info.name for info in g.orgs.values() for s in (info.name, *info.aliases)}
+    for names in SEATS.values():
+        for s in names:
+            if s in surfaces:
+                g.seat_orgs[s] = surfaces[s]
     for label, qid in verified_orgs.items():
         if label in g.orgs or label in SEATS.get("USA", []):
             continue  # "White House" is a seat of power
