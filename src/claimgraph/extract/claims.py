@@ -307,24 +307,37 @@ class _LightMention:
     text: str = ""
 
 
-_SENT_CACHE: dict[int, tuple[Doc, list[tuple[int, int]]]] = {}
+_SENT_CACHE: dict[int, tuple[Doc, list[tuple[int, int]], str]] = {}
+
+
+def _doc_cache(doc: Doc) -> tuple[Doc, list[tuple[int, int]], str]:
+    """The sentence bounds and the text of a doc, computed once per doc: spaCy caches
+    neither (`doc.sents` walks the sentence starts, `doc.text` joins every token anew)."""
+    hit = _SENT_CACHE.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit
+    hit = (doc, [(s.start_char, s.end_char) for s in doc.sents], doc.text)
+    if len(_SENT_CACHE) > 64:
+        _SENT_CACHE.clear()
+    _SENT_CACHE[id(doc)] = hit
+    return hit
 
 
 def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """(start_char, end_char) of every sentence, computed once per doc (doc.sents is not cached by spaCy)."""
-    hit = _SENT_CACHE.get(id(doc))
-    if hit is not None and hit[0] is doc:
-        return hit[1]
-    bounds = [(s.start_char, s.end_char) for s in doc.sents]
-    if len(_SENT_CACHE) > 64:
-        _SENT_CACHE.clear()
-    _SENT_CACHE[id(doc)] = (doc, bounds)
-    return bounds
+    return _doc_cache(doc)[1]
+
+
+def _doc_text(doc: Doc) -> str:
+    """`doc.text`, computed once per doc: spaCy rebuilds it from all the tokens on every access,
+    which made slicing it per sentence quadratic in the length of the page."""
+    return _doc_cache(doc)[2]
 
 
 def _sentences(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside [start, end), footnote-only pieces glued to the sentence before."""
     out: list[tuple[int, int]] = []
+    text = _doc_text(doc)
     for sent_start, sent_end in _sentence_bounds(doc):
         if sent_end <= start:
             continue
@@ -333,12 +346,12 @@ def _sentences(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
         s, e = max(sent_start, start), min(sent_end, end)
         if e <= s:
             continue
-        piece = doc.text[s:e].strip()
+        piece = text[s:e].strip()
         if out and (re.fullmatch(r"(?:\[\d{1,3}\]\s*)+", piece) or not re.search(r"\w", piece)):
             out[-1] = (out[-1][0], e)
             continue
         # spaCy sometimes splits after an abbreviation or before a closing quote: glue lower-case starts
-        if out and piece[:1].islower() and not doc.text[out[-1][0]:out[-1][1]].rstrip().endswith((".", "!", "?")):
+        if out and piece[:1].islower() and not text[out[-1][0]:out[-1][1]].rstrip().endswith((".", "!", "?")):
             out[-1] = (out[-1][0], e)
             continue
         out.append((s, e))
@@ -651,7 +664,7 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
             for c in list(v.children) + [g for o in v.children if o.dep_ == "dobj" for g in o.children]) or (
             v.lemma_.lower() in AS_VERBS and any(c.dep_ == "prep" and c.lower_ == "as" for c in v.children)) or (
             any(c.dep_ == "punct" and c.text in (":",) for c in v.children)) or (
-            re.search(r"^[^:]{0,40}:\s+that\b", span.doc.text[v.idx:span.end_char]) is not None)
+            re.search(r"^[^:]{0,40}:\s+that\b", _doc_text(span.doc)[v.idx:span.end_char]) is not None)
         hypothetical = any(c.tag_ == "MD" and c.lower_ in ("would", "could", "might", "may", "will", "should", "must")
                            for c in v.children)
         if subj and has_content and not hypothetical and _narrated_act(v):
