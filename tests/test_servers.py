@@ -52,7 +52,7 @@ def _check_server(server, seed_graphs, expected_cq08) -> None:
     got = {(r["author"], r["text"]) for r in server.select(CQ08)}
     assert got == expected_cq08
     if (SHARED / "tools" / "cq_check.py").exists():
-        out = subprocess.run([sys.executable, str(SHARED / "tools" / "cq_check.py"), "--endpoint", server.query_url,
+        out = subprocess.run([sys.executable, str(SHARED / "tools" / "cq_check.py"), "--endpoint", server.union_query_url,
                               "--expected", str(SHARED / "contract" / "expected" / "seeds.json"), "--only", "cq08"],
                              capture_output=True, text=True, timeout=120)
         assert "1 passed, 0 failed" in out.stdout, out.stdout + out.stderr

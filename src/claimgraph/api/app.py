@@ -16,12 +16,16 @@ Reads are open; writes need the bearer token (auth.py). Request bodies are
 capped at `max_body_bytes` (middleware.py); CORS headers are sent only for
 the origins in `cors_origins` (none by default: same origin only).
 
-The API process owns the store: the lifespan opens `settings.store`
-read-write (one process per store folder; others use `Store.read_only` or go
-through HTTP), announces itself beside it (`<store>.server.json`, so that
-`claimgraph ingest` loads through `/store` while the server runs) and closes
-it at shutdown. Routes get the settings, the store and the query worker pool
-by dependency injection (deps.py), so tests can swap them with
+The store is a setting (`stores.served_store`). Embedded (the default): the
+API process owns it: the lifespan opens `settings.store` read-write (one
+process per store folder; others use `Store.read_only` or go through HTTP),
+announces itself beside it (`<store>.server.json`, so that `claimgraph ingest`
+loads through `/store` while the server runs) and closes it at shutdown. A
+SPARQL 1.1 server (`CLAIMGRAPH_SPARQL_URL`): the lifespan checks that its
+default graph is the union of the named graphs, queries go to it through
+remote_query.py, and the other routes read and write it through the same
+store methods. Routes get the settings, the store and the query evaluator by
+dependency injection (deps.py), so tests can swap them with
 `app.dependency_overrides`.
 """
 from __future__ import annotations
@@ -32,7 +36,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..config import Settings, get_settings
-from ..stores import OxigraphStore
+from ..stores import OxigraphStore, RemoteGraphStore, ServedStore, served_store
 from ..stores.presence import announce, withdraw
 from . import gsp, linked_data, pages, sparql, ui, void
 from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401 - re-exported
@@ -42,13 +46,14 @@ from .middleware import BodyLimit
 SWITCH_INTERVAL_S = 0.0005
 
 
-def create_app(settings: Settings | None = None, store: OxigraphStore | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: ServedStore | None = None) -> FastAPI:
     """Build the app. With `store` given the caller owns it (it is not closed at
-    shutdown); otherwise the lifespan opens `settings.store` read-write.
+    shutdown); otherwise the lifespan opens the store the settings name (`served_store`).
 
     Queries on a store on disk run in worker processes (query_pool.py; sizes from
     `settings.query_workers` etc., see `start_query_evaluator`), on a store in memory
-    in threads; linked-data pages and VoID statistics run in threads (4 per core).
+    in threads, on a remote store at its server (remote_query.py); linked-data pages
+    and VoID statistics run in threads (4 per core).
     """
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.staticfiles import StaticFiles
@@ -63,10 +68,11 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     async def lifespan(app: FastAPI):
         owned = store is None
         app.state.settings = settings
-        app.state.store = OxigraphStore(settings.store) if owned else store
+        app.state.store = served_store(settings) if owned else store
         threads = sparql.default_workers()  # linked-data pages and VoID statistics
         app.state.query_runner = sparql.QueryRunner(threads, 2 * threads, settings.query_timeout_s)
         app.state.query_evaluator = await start_query_evaluator(app.state.store, settings, app.state.query_runner)
+        owned = owned and isinstance(app.state.store, OxigraphStore)  # a folder this process holds
         if owned:  # say where this store can be written while we hold it (stores/presence.py)
             host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
             announce(settings.store, f"http://{host}:{settings.port}")
@@ -77,6 +83,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
             app.state.query_runner.shutdown()
             if owned:
                 withdraw(settings.store)
+            if store is None:
                 app.state.store.close()
 
     app = FastAPI(
@@ -105,11 +112,18 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     return app
 
 
-async def start_query_evaluator(store: OxigraphStore, settings: Settings, runner):
-    """Worker processes over the store's folder (`QueryPool`), or threads for a store in memory."""
+async def start_query_evaluator(store: ServedStore, settings: Settings, runner):
+    """Worker processes over the store's folder (`QueryPool`), threads for a store in memory,
+    the server itself for a remote store (`RemoteEvaluator`, with the pool's fair share)."""
     from . import sparql
     from .query_pool import PoolSettings, QueryPool
 
+    if isinstance(store, RemoteGraphStore):
+        from .remote_query import RemoteEvaluator
+
+        return RemoteEvaluator(store, PoolSettings.for_cores(
+            workers=settings.query_workers, queue=settings.query_queue, per_client=settings.query_per_client,
+            timeout_s=settings.query_timeout_s), max_bytes=max(1, settings.query_worker_memory_mb or 2048) * 2**20)
     if store.path is None:
         return sparql.ThreadEvaluator(store, runner)
     pool = QueryPool(store.path, PoolSettings.for_cores(
