@@ -479,8 +479,8 @@ class RemoteGraphStore:
                 restored = self._put(params, old) is None or self._holds(params, old)
             if restored:
                 break
-        state = ("it keeps its old content" if restored else
-                 "its content there is now unknown (part old, part new): write it again")
+        state = ("its content there is now unknown (part old, part new): write it again" if not restored else
+                 "it keeps its old content" if old is not None else "nothing of it was kept (it did not exist before)")
         raise StoreError(f"{what} could not be written to {self.gsp_url} after {WRITE_ATTEMPTS} attempts ({why}); "
                          f"{state}")
 
