@@ -120,8 +120,10 @@ def test_default_graph_is_the_union_of_the_named_graphs(backend):
     named = int(backend.select(
         "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")[0]["n"])
     assert union == named > 5000
-    graphs = {r["g"] for r in backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
-    assert not any("openlinksw" in g or g.startswith("http://www.w3.org/ns/ldp") for g in graphs)
+    # graphs with triples this user can read (Virtuoso answers a bare `SELECT DISTINCT ?g` from its
+    # list of graph names, private ones included, without reading triples: see named_graphs)
+    graphs = {r["g"] for r in backend.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    assert not [g for g in graphs if "openlinksw" in g or g.startswith("http://www.w3.org/ns/ldp")]
 
 
 def test_linked_data_page_and_void_over_the_server(backend):
@@ -129,7 +131,7 @@ def test_linked_data_page_and_void_over_the_server(backend):
     assert page.status_code == 200 and "China" in page.text
     turtle = httpx.get(backend.url + "/id/state/CHN", headers={"Accept": "application/n-triples"}, timeout=60)
     assert turtle.status_code == 200
-    triples = list(ox.parse(turtle.content, format=ox.RdfFormat.N_TRIPLES))
+    triples = [q.triple for q in ox.parse(turtle.content, format=ox.RdfFormat.N_TRIPLES)]
     assert ox.Triple(ox.NamedNode(CHINA), ox.NamedNode("http://schema.org/name"), ox.Literal("China")) in triples
     assert httpx.get(backend.url + "/id/state/nowhere", timeout=60).status_code == 404
     void = httpx.get(backend.url + "/.well-known/void", headers={"Accept": "application/n-triples"}, timeout=60)
@@ -146,7 +148,7 @@ def test_graph_store_over_the_server(backend):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     g = "http://example.org/backend-test/gsp"
     store = backend.url + "/store"
-    body = '<http://example.org/s> <http://example.org/p> "café" .\n<http://example.org/s> <http://example.org/q> 3 .\n'
+    body = '<http://example.org/s> <http://example.org/p> "café" .\n<http://example.org/s> <http://example.org/q> "3"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
     r = httpx.put(store, params={"graph": g}, content=body.encode(), headers={**auth, "Content-Type": "application/n-triples"},
                   timeout=60)
     assert r.status_code == 201, r.text

@@ -247,27 +247,41 @@ class RemoteGraphStore:
 
     def merge_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads to their graphs (the default graph's to the store's own default graph), in
-        Graph Store POSTs of at most MERGE_CHUNK_TRIPLES triples. Adding the same triples twice
-        changes nothing, so a failed POST is simply sent again (WRITE_ATTEMPTS in all); a merge
-        that still fails may have added part of its triples, and the error says so."""
-        by_graph: dict[str | None, list[ox.Triple]] = {}
+        Graph Store POSTs of at most MERGE_CHUNK_TRIPLES triples, streamed (a graph whose triples
+        have blank nodes goes in one POST: pieces would each get their own blank nodes). Adding
+        the same triples twice changes nothing, so a failed POST is sent again (WRITE_ATTEMPTS in
+        all); a merge that still fails may have added part of its triples, and the error says so."""
+        pending: dict[str | None, list[ox.Triple]] = {}
+        blank: set[str | None] = set()
+        sent: set[str | None] = set()
+
+        def send(g: str | None) -> None:
+            body = ox.serialize(pending.pop(g), format=ox.RdfFormat.N_TRIPLES)
+            self._send_idempotent("POST", self._gsp_params(g), body, f"graph <{g}>" if g else "the default graph",
+                                  partial=g in sent)
+            sent.add(g)
+
         for q in quads:
             g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
-            by_graph.setdefault(g, []).append(q.triple)
-        for g, triples in by_graph.items():
-            params = self._gsp_params(g)
-            for start in range(0, len(triples), MERGE_CHUNK_TRIPLES):
-                body = ox.serialize(triples[start:start + MERGE_CHUNK_TRIPLES], format=ox.RdfFormat.N_TRIPLES)
-                self._send_idempotent("POST", params, body, "graph <{}>".format(g) if g else "the default graph",
-                                      partial=start > 0)
+            batch = pending.setdefault(g, [])
+            batch.append(q.triple)
+            if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+                blank.add(g)
+            if len(batch) >= MERGE_CHUNK_TRIPLES and g not in blank:
+                send(g)
+        for g in list(pending):
+            send(g)
 
     def merge_rdf(self, body: bytes, fmt: ox.RdfFormat, *, base_iri: str | None = None, graph: str | None = None,
                   keep_graphs: bool = False) -> None:
-        """As OxigraphStore.merge_rdf: the body is parsed here first (a body that does not parse
-        sends nothing), then added with `merge_quads`."""
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        """As OxigraphStore.merge_rdf: the body is read through once first, so that a body that
+        does not parse sends nothing, then read again and added with `merge_quads` as it is read
+        (a body of millions of triples is never all in memory as terms)."""
+        for _ in ox.parse(body, format=fmt, base_iri=base_iri):
+            pass
         quads = ox.parse(body, format=fmt, base_iri=base_iri)
-        self.merge_quads(quads if keep_graphs else [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads])
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        self.merge_quads(quads if keep_graphs else (ox.Quad(q.subject, q.predicate, q.object, target) for q in quads))
 
     def update(self, sparql_update: str, base_iri: str | None = None) -> None:
         """Run a SPARQL update on the server (one request). Raises SyntaxError when the server
@@ -321,8 +335,13 @@ class RemoteGraphStore:
         return int(rows[0]["n"].value) if rows else 0
 
     def named_graphs(self) -> list[str]:
+        """The named graphs holding triples. Virtuoso answers `SELECT DISTINCT ?g` from its list of
+        graphs, private ones included (their names only: their triples stay private), so its
+        system graphs are left out here."""
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(r["g"].value for r in rows if r.get("g") is not None and r["g"].type == "uri")
+        hidden = VIRTUOSO_SYSTEM_GRAPHS if self.dialect == "virtuoso" else ()
+        return sorted(r["g"].value for r in rows
+                      if r.get("g") is not None and r["g"].type == "uri" and r["g"].value not in hidden)
 
     def query(self, sparql: str, **options):
         """SELECT -> list[RemoteRow]; ASK -> bool; CONSTRUCT/DESCRIBE -> list[pyoxigraph.Triple].
