@@ -10,10 +10,13 @@ What each needs, for the store backends that will talk to them:
 
 Oxigraph (`oxigraph serve`, from the `oxigraph` PyPI package, the test extra):
   `/query`, `/update`, `/store` (SPARQL 1.1 Graph Store; `POST /store` with
-  `application/n-quads` loads many graphs in one request); started with
-  `--union-default-graph` so that the default graph is the union of the named
-  graphs, as ClaimGraph's own endpoint serves it. No authentication: it must
-  only listen where nobody else can write.
+  `application/n-quads` loads many graphs in one request). Started *without*
+  `--union-default-graph`: that flag also applies to updates, and then an
+  update with USING (or `using-graph-uri`) is refused ("using-union-graph must
+  not be used with a dataset"). A query gets the union default graph by asking
+  for it, `union-default-graph` as a parameter (`union_query_url`), as the
+  remote store backend does. No authentication: it must only listen where
+  nobody else can write.
 
 Virtuoso Open Source 7.2 (Debian `virtuoso-opensource-7-bin`: the server and
   `isql-vt` only; the `virtuoso-opensource` package would also install and
@@ -37,7 +40,11 @@ Virtuoso Open Source 7.2 (Debian `virtuoso-opensource-7-bin`: the server and
     (the old ones gone). The backend must send only N-Triples it has parsed
     itself, and treat a failed write as "graph unknown" (re-send it);
   - `SELECT ?g WHERE { GRAPH ?g { } }` does not list graphs (one empty row);
-    `GRAPH ?g { ?s ?p ?o }` does.
+    `GRAPH ?g { ?s ?p ?o }` does;
+  - its system graphs are part of every query's default graph until
+    `scripts/virtuoso-init.sql` makes them private, which the fixture runs;
+  - an answer longer than `ResultSetMaxRows` is cut there, with only an
+    `X-SPARQL-MaxRows` header to say so.
   The DBA password is replaced by a random one as soon as the server is up.
 """
 from __future__ import annotations
@@ -58,6 +65,7 @@ import pytest
 from conftest import need
 
 BIN = Path(sys.executable).parent
+VIRTUOSO_INIT = Path(__file__).resolve().parents[1] / "scripts" / "virtuoso-init.sql"  # what the API needs of it
 
 
 def _free_port() -> int:
@@ -77,9 +85,16 @@ class SparqlServer:
     auth: httpx.Auth | None  # what writes need (None: open)
     process: subprocess.Popen
     log: Path
+    user: str | None = None  # the writing user's credentials (Virtuoso: Digest)
+    password: str | None = None
+
+    @property
+    def union_query_url(self) -> str:
+        """The query URL whose default graph is the union of the named graphs."""
+        return self.query_url + "?union-default-graph" if self.name == "oxigraph" else self.query_url
 
     def select(self, query: str) -> list[dict[str, str]]:
-        r = httpx.post(self.query_url, data={"query": query},
+        r = httpx.post(self.union_query_url, data={"query": query},
                        headers={"Accept": "application/sparql-results+json"}, timeout=60)
         r.raise_for_status()
         return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
@@ -143,8 +158,8 @@ def start_oxigraph(folder: Path) -> SparqlServer:
     base = f"http://127.0.0.1:{port}"
     log = folder / "oxigraph.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen([exe, "serve", "--location", str(folder / "data"), "--bind", f"127.0.0.1:{port}",
-                                 "--union-default-graph"], stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([exe, "serve", "--location", str(folder / "data"), "--bind", f"127.0.0.1:{port}"],
+                                stdout=fh, stderr=subprocess.STDOUT)
     _wait(proc, log, lambda: _ask_ok(base + "/query"), 60, "oxigraph serve")
     return SparqlServer("oxigraph", base + "/query", base + "/update", base + "/store", None, proc, log)
 
@@ -209,6 +224,12 @@ def _isql(exe: str, sql_port: int, password: str, sql: str) -> str:
     return r.stdout
 
 
+def sql_statements(path: Path) -> str:
+    """A SQL script without its comment lines (`isql-vt exec=` does not take them)."""
+    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.lstrip().startswith("--"))
+
+
 def start_virtuoso(folder: Path) -> tuple[SparqlServer, callable]:
     server_exe, isql_exe = need("virtuoso")  # skips, naming it, when it is missing (in CI: fails)
     sql_port, http_port = _free_port(), _free_port()
@@ -227,12 +248,12 @@ def start_virtuoso(folder: Path) -> tuple[SparqlServer, callable]:
             DB.DBA.USER_CREATE('{user}', '{password}');
             GRANT SPARQL_UPDATE TO "{user}";
             DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 7);
-            USER_SET_PASSWORD('dba', '{dba_password}');"""))
+""") + sql_statements(VIRTUOSO_INIT) + f"\nUSER_SET_PASSWORD('dba', '{dba_password}');")
     except BaseException:
         _stop(proc)  # a server whose setup failed must not outlive the test run
         raise
     server = SparqlServer("virtuoso", base + "/sparql", base + "/sparql-auth", base + "/sparql-graph-crud-auth",
-                          httpx.DigestAuth(user, password), proc, log)
+                          httpx.DigestAuth(user, password), proc, log, user, password)
 
     def stop() -> None:
         if proc.poll() is None:

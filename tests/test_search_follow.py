@@ -205,3 +205,26 @@ def test_the_prefect_flow_keeps_the_index_beside_the_store(tmp_path):
         assert drifted(store, ix) == []
         claims = ix.search(SearchRequest("rapprochement", kinds=(Kind.CLAIM,), limit=10)).hits
         assert len(claims) >= 3 and all("rapprochement" in h.label.lower() for h in claims)
+
+
+def test_the_stores_own_writes_name_the_graphs_they_change(tmp_path):
+    """The API writes through the store's methods (so that the same routes serve a remote store);
+    on the embedded store those methods take the write lock and tell the listeners (the search
+    index) exactly which graphs may have changed: a Graph Store POST its target graph, none for
+    the default graph, any for a quad body; an update the graphs its text names."""
+    from claimgraph.api.update import execute_update
+
+    g1, g2 = DOCS[0][0], DOCS[1][0]
+    with OxigraphStore(tmp_path / "store") as store:
+        seen = []
+        store.add_listener(lambda change: seen.append((change.graphs, store.write_lock.locked())))
+        nt = f'<{BASE}article/m/claim/1> <http://schema.org/text> "Tariffs on steel." .\n'.encode()
+        store.merge_rdf(nt, ox.RdfFormat.N_TRIPLES, graph=g1)
+        store.merge_rdf(nt, ox.RdfFormat.N_TRIPLES)  # the store's own default graph
+        store.merge_rdf(f'<{BASE}s> <{BASE}p> "o" <{g2}> .\n'.encode(), ox.RdfFormat.N_QUADS, keep_graphs=True)
+        execute_update(store, f'INSERT DATA {{ GRAPH <{g2}> {{ <{BASE}s> <{BASE}p> "v" }} }}', BASE)
+        execute_update(store, "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", BASE)
+        store.update("CLEAR DEFAULT")  # no graphs named: any graph
+        assert seen == [((g1,), True), ((), True), (None, True), ((g2, BASE + "s", BASE + "p"), True),
+                        (None, True), (None, True)]
+        assert not store.write_lock.locked()

@@ -52,7 +52,7 @@ def _check_server(server, seed_graphs, expected_cq08) -> None:
     got = {(r["author"], r["text"]) for r in server.select(CQ08)}
     assert got == expected_cq08
     need("cq-check")  # the contract's own question too; a clone without ../shared skips here, naming it
-    out = subprocess.run([sys.executable, str(CQ_CHECK), "--endpoint", server.query_url,
+    out = subprocess.run([sys.executable, str(CQ_CHECK), "--endpoint", server.union_query_url,
                           "--expected", str(CONTRACT_EXPECTED), "--only", "cq08"],
                          capture_output=True, text=True, timeout=120)
     assert "1 passed, 0 failed" in out.stdout, out.stdout + out.stderr

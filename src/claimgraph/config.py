@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,9 +27,24 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Where `claimgraph serve` listens")
     port: int = Field(8000, description="Port of `claimgraph serve`")
     store_url: str | None = Field(None, description="Load through a running ClaimGraph API (its /sparql and /store)")
-    sparql_url: str | None = Field(None, description="Another store's SPARQL endpoint (with gsp_url)")
-    gsp_url: str | None = Field(None, description="Another store's Graph Store Protocol endpoint (with sparql_url)")
-    # A SecretStr: its repr, str() and any log line or error that shows the settings say '**********'.
+    # -- a SPARQL 1.1 server as the store (stores/remote.py): set sparql_url and the API serves it,
+    #    the CLI and the flows load into it
+    sparql_url: str | None = Field(None, description="The store's SPARQL query endpoint (set: a server is the store)")
+    update_url: str | None = Field(None, description="The store's SPARQL Update endpoint (default: sparql_url)")
+    gsp_url: str | None = Field(None, description="The store's Graph Store Protocol endpoint")
+    store_auth: Literal["none", "bearer", "basic", "digest"] | None = Field(
+        None, description="How to authenticate to the store (default: bearer with a token, basic with a user)")
+    store_user: str | None = Field(None, description="User name for the store (basic or digest)")
+    store_password: SecretStr | None = Field(None, description="Password for the store (basic or digest)")
+    store_password_file: Path | None = Field(None, description="File whose first line is store_password")
+    store_token: SecretStr | None = Field(None, description="Bearer token for the store")
+    store_dialect: Literal["auto", "oxigraph", "virtuoso", "generic"] = Field(
+        "auto", description="The server's quirks to respect (auto: from its Server header)")
+    store_default_graph: str = Field(
+        "urn:claimgraph:default-graph",
+        description="Where the store's own default graph lives on a server that has none to write (Virtuoso)")
+    store_timeout_s: float = Field(300.0, description="Longest wait for the store's answer to a write or a read")
+    # SecretStr: its repr, str() and any log line or error that shows the settings say '**********'.
     write_token: SecretStr | None = Field(None, description="Bearer token for writes (unset: the API takes no writes)")
     write_token_file: Path | None = Field(None, description="File whose first line is the write token (mode 600)")
 
@@ -86,6 +102,11 @@ class Settings(BaseSettings):
 
         parse_networks(value)  # a bad entry stops here, named, not at the first fetch
         return value
+
+    @property
+    def store_backend(self) -> Literal["embedded", "sparql"]:
+        """"sparql" when `sparql_url` names a SPARQL 1.1 server as the store, else "embedded"."""
+        return "sparql" if self.sparql_url else "embedded"
 
     @property
     def ontology_dir(self) -> Path:

@@ -21,12 +21,19 @@ answer carries a strict Content-Security-Policy (only this server's own
 scripts and styles, no inline code, no framing), `X-Content-Type-Options:
 nosniff` and `X-Frame-Options: DENY` (middleware.SecurityHeaders).
 
-The API process owns the store: the lifespan opens `settings.store`
-read-write (one process per store folder; others use `Store.read_only` or go
-through HTTP), announces itself beside it (`<store>.server.json`, so that
-`claimgraph ingest` loads through `/store` while the server runs) and closes
-it at shutdown. Routes get the settings, the store and the query worker pool
-by dependency injection (deps.py), so tests can swap them with
+The store is a setting (`stores.served_store`). Embedded (the default): the
+API process owns it: the lifespan opens `settings.store` read-write (one
+process per store folder; others use `Store.read_only` or go through HTTP),
+announces itself beside it (`<store>.server.json`, so that `claimgraph ingest`
+loads through `/store` while the server runs) and closes it at shutdown; the
+text index beside it (`open_search_index`) is repaired then and follows every
+write, which the store's own methods report with the graphs they changed. A
+SPARQL 1.1 server (`CLAIMGRAPH_SPARQL_URL`): the lifespan checks that its
+default graph is the union of the named graphs, queries go to it through
+remote_query.py, and the other routes read and write it through the same
+store methods (`/search` is unavailable then: nothing here sees the server's
+writes). Routes get the settings, the store and the query evaluator by
+dependency injection (deps.py), so tests can swap them with
 `app.dependency_overrides`.
 """
 from __future__ import annotations
@@ -37,7 +44,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..config import Settings, get_settings
-from ..stores import OxigraphStore
+from ..stores import OxigraphStore, RemoteGraphStore, ServedStore, served_store
 from ..stores.presence import announce, withdraw
 from . import gsp, linked_data, pages, search, sparql, ui, void
 from .deps import get_app_settings, get_query_evaluator, get_query_runner, get_store, route  # noqa: F401 - re-exported
@@ -48,13 +55,14 @@ from .search import open_search_index
 SWITCH_INTERVAL_S = 0.0005
 
 
-def create_app(settings: Settings | None = None, store: OxigraphStore | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: ServedStore | None = None) -> FastAPI:
     """Build the app. With `store` given the caller owns it (it is not closed at
-    shutdown); otherwise the lifespan opens `settings.store` read-write.
+    shutdown); otherwise the lifespan opens the store the settings name (`served_store`).
 
     Queries on a store on disk run in worker processes (query_pool.py; sizes from
     `settings.query_workers` etc., see `start_query_evaluator`), on a store in memory
-    in threads; linked-data pages and VoID statistics run in threads (4 per core).
+    in threads, on a remote store at its server (remote_query.py); linked-data pages
+    and VoID statistics run in threads (4 per core).
     """
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.staticfiles import StaticFiles
@@ -69,10 +77,11 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     async def lifespan(app: FastAPI):
         owned = store is None
         app.state.settings = settings
-        app.state.store = OxigraphStore(settings.store) if owned else store
+        app.state.store = served_store(settings) if owned else store
         threads = sparql.default_workers()  # linked-data pages and VoID statistics
         app.state.query_runner = sparql.QueryRunner(threads, 2 * threads, settings.query_timeout_s)
         app.state.query_evaluator = await start_query_evaluator(app.state.store, settings, app.state.query_runner)
+        owned = owned and isinstance(app.state.store, OxigraphStore)  # a folder this process holds
         # the text index: repaired now, then kept in step with every write (api/search.py, search/follow.py)
         app.state.search_index, search_owned, app.state.search_unavailable = open_search_index(app.state.store, settings)
         if owned:  # say where this store can be written while we hold it (stores/presence.py)
@@ -87,6 +96,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
                 app.state.search_index.close()
             if owned:
                 withdraw(settings.store)
+            if store is None:
                 app.state.store.close()
 
     app = FastAPI(
@@ -118,11 +128,18 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     return app
 
 
-async def start_query_evaluator(store: OxigraphStore, settings: Settings, runner):
-    """Worker processes over the store's folder (`QueryPool`), or threads for a store in memory."""
+async def start_query_evaluator(store: ServedStore, settings: Settings, runner):
+    """Worker processes over the store's folder (`QueryPool`), threads for a store in memory,
+    the server itself for a remote store (`RemoteEvaluator`, with the pool's fair share)."""
     from . import sparql
     from .query_pool import PoolSettings, QueryPool
 
+    if isinstance(store, RemoteGraphStore):
+        from .remote_query import RemoteEvaluator
+
+        return RemoteEvaluator(store, PoolSettings.for_cores(
+            workers=settings.query_workers, queue=settings.query_queue, per_client=settings.query_per_client,
+            timeout_s=settings.query_timeout_s), max_bytes=max(1, settings.query_worker_memory_mb or 2048) * 2**20)
     if store.path is None:
         return sparql.ThreadEvaluator(store, runner)
     pool = QueryPool(store.path, PoolSettings.for_cores(

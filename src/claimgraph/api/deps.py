@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from ..config import Settings
-from ..stores import OxigraphStore
+from ..stores import ServedStore
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -17,7 +17,7 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_store(request: Request) -> OxigraphStore:
+async def get_store(request: Request) -> ServedStore:
     return request.app.state.store
 
 

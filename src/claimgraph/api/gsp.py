@@ -14,10 +14,13 @@ ignored: every triple goes into the target graph.
 `INSERT DATA` without GRAPH writes to; queries see it as part of their union
 default graph, together with all named graphs.
 
-Atomicity: each write is one Oxigraph transaction taken under the store's write
-lock. PUT replaces a graph through `OxigraphStore.replace_graph` (only the
-difference is written, in one transaction; a new graph in one bulk insert);
-POST is one load (or one `extend`); a body that does not parse changes nothing.
+Atomicity: on the embedded store each write is one Oxigraph transaction taken
+under the store's write lock. PUT replaces a graph through the store's
+`replace_graph` (embedded: only the difference is written, in one transaction; a
+new graph in one bulk insert; remote: one PUT, checked, see stores/remote.py);
+POST is one load (or one `extend`; remote: parsed here, then POSTed); a body
+that does not parse changes nothing. The same operations run on either store
+through its methods (`stores.ServedStore`).
 """
 from __future__ import annotations
 
@@ -29,12 +32,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..config import Settings
-from ..stores import OxigraphStore
+from ..stores import ServedStore, StoreError
 from .answers import TEXT, Answer, ProtocolError, negotiate, split_media_type, with_charset
 from .deps import get_app_settings, get_store, query_parameter, route
 from .auth import check_write_access
 from .sparql import to_response
-from .update import write_lock
 
 # Content-Type of a body -> pyoxigraph format (text/plain is N-Triples' old media type)
 BODY_FORMATS: dict[str, ox.RdfFormat] = {
@@ -131,14 +133,14 @@ def parse_body(body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> list[ox.
         raise _parse_error(exc)
 
 
-def graph_exists(store: OxigraphStore, target: Target) -> bool:
-    return True if not target.graph else store.native.contains_named_graph(target.node)
+def graph_exists(store: ServedStore, target: Target) -> bool:
+    return True if not target.graph else store.contains_named_graph(target.graph)
 
 
 # ----------------------------------------------------------------------------- operations
 
 
-def read_graph(store: OxigraphStore, target: Target, accept: str | None, fmt: str | None) -> Answer:
+def read_graph(store: ServedStore, target: Target, accept: str | None, fmt: str | None) -> Answer:
     offers = DATASET_OFFERS if target.dataset else GRAPH_OFFERS
     wanted = FORMAT_ALIASES.get(fmt.lower(), fmt) if fmt else accept
     chosen = negotiate(wanted, list(offers))
@@ -148,15 +150,13 @@ def read_graph(store: OxigraphStore, target: Target, accept: str | None, fmt: st
         raise ProtocolError(404, f"No graph <{target.graph}> in this store.")
     rdf_format = offers[chosen]
     if target.dataset:
-        body = store.native.dump(format=rdf_format)
-    elif rdf_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):  # quads of that one graph
-        body = ox.serialize(store.native.quads_for_pattern(None, None, None, target.node), format=rdf_format)
+        body = store.dump_dataset(rdf_format)
     else:
-        body = store.native.dump(format=rdf_format, from_graph=target.node)
+        body = store.dump_graph(target.graph, rdf_format)
     return Answer(200, body, with_charset(chosen))
 
 
-def replace_graph(store: OxigraphStore, target: Target, body: bytes, fmt: ox.RdfFormat,
+def replace_graph(store: ServedStore, target: Target, body: bytes, fmt: ox.RdfFormat,
                   base_iri: str | None) -> int:
     """PUT: the graph's content becomes the body's, atomically. Returns 201 (created) or 204."""
     quads = parse_body(body, fmt, base_iri)
@@ -168,29 +168,17 @@ def replace_graph(store: OxigraphStore, target: Target, body: bytes, fmt: ox.Rdf
     return 204
 
 
-def merge_into(store: OxigraphStore, target: Target, body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> int:
+def merge_into(store: ServedStore, target: Target, body: bytes, fmt: ox.RdfFormat, base_iri: str | None) -> int:
     """POST: add the body's triples to the graph (or quads to the dataset). 201 when it creates a graph."""
-    quad_format = fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
     created = not graph_exists(store, target)
-    with write_lock(store):
-        try:
-            if target.dataset or not quad_format:
-                # one load = one transaction; quads keep their graphs, triples go to the target
-                store.native.load(body, format=fmt, base_iri=base_iri,
-                                  to_graph=None if target.dataset else target.node)
-            else:
-                quads = parse_body(body, fmt, base_iri)
-                store.native.extend([ox.Quad(q.subject, q.predicate, q.object, target.node) for q in quads])
-        except (SyntaxError, ValueError) as exc:
-            raise _parse_error(exc)
-        if created and target.graph and not graph_exists(store, target):
-            store.native.add_graph(target.node)  # an empty body still creates the graph
-        # the graphs it may have changed: the target, none for the default graph, any for quads
-        store.changed(other=True, graphs=None if target.dataset else (target.graph,) if target.graph else ())
+    try:
+        store.merge_rdf(body, fmt, base_iri=base_iri, graph=target.graph, keep_graphs=target.dataset)
+    except (SyntaxError, ValueError) as exc:
+        raise _parse_error(exc)
     return 201 if created else 204
 
 
-def delete_graph(store: OxigraphStore, target: Target) -> int:
+def delete_graph(store: ServedStore, target: Target) -> int:
     if target.graph:
         if not graph_exists(store, target):
             raise ProtocolError(404, f"No graph <{target.graph}> in this store.")
@@ -208,7 +196,7 @@ def answer_gsp(
     body: bytes,
     accept: str | None,
     authorization: str | None,
-    store: OxigraphStore,
+    store: ServedStore,
     settings: Settings,
 ) -> Answer:
     """One Graph Store Protocol request, from its pieces to an `Answer`."""
@@ -242,6 +230,8 @@ def answer_gsp(
         return Answer(status, b"", TEXT)
     except ProtocolError as exc:
         return Answer.error(exc)
+    except StoreError as exc:  # a remote store refused or failed (the message says which and what is left)
+        return Answer(502, f"The store failed: {exc}\n".encode("utf-8"), TEXT)
     except OSError as exc:
         return Answer(500, f"The store failed: {exc}\n".encode("utf-8"), TEXT)
 
@@ -274,7 +264,7 @@ async def gsp_pieces(request: Request) -> dict:
            query_parameter("default", "The store's default graph (no value).", type="string", enum=[""])]},
        openapi_by_method={m: {"requestBody": {"required": False, "content": {
            media: {"schema": {"type": "string"}} for media in BODY_FORMATS}}} for m in ("put", "post")})
-def graph_store(req: dict = Depends(gsp_pieces), store: OxigraphStore = Depends(get_store),
+def graph_store(req: dict = Depends(gsp_pieces), store: ServedStore = Depends(get_store),
                 settings: Settings = Depends(get_app_settings)) -> Response:
     # A plain `def`: parsing, loading and dumping block, so they run in the threadpool.
     return to_response(answer_gsp(**req, store=store, settings=settings))

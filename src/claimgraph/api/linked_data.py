@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..config import CG, ONTOLOGY_IRI
+from ..stores import StoreError
 from ..vocab import FOAF, ITSRDF, NIF, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, WD
 from .answers import HTML, TEXT, Answer, ProtocolError, negotiate, with_charset
 from .deps import get_query_runner, get_store, query_parameter, route
@@ -158,7 +159,8 @@ def _label_map(store, iris: set[str]) -> dict[str, str]:
 
 
 def describe_entity(store, iri: str) -> EntityView:
-    """Collect what the pages show about `iri` (`store` is a pyoxigraph Store; union of all graphs)."""
+    """Collect what the pages show about `iri` (`store` is a pyoxigraph Store, or a remote store's
+    `reader` with the same read methods; union of all graphs)."""
     node = ox.NamedNode(iri)
     view = EntityView(iri)
     graphs: dict[str, None] = {}
@@ -513,8 +515,10 @@ def make_router(base_iri: str, ontology_file: Path) -> APIRouter:
         try:
             ox.NamedNode(iri)
             chosen = choose(request.headers.get("accept"), request.query_params.get("format"), OFFERS)
-            view = run_limited(runner, lambda: describe_entity(store.native, iri), "page")
+            view = run_limited(runner, lambda: describe_entity(store.reader, iri), "page")
             answer = answer_entity(view, accept=chosen, fmt=None, links=links)
+        except StoreError as exc:  # a remote store failed to answer
+            answer = Answer(502, f"The store failed: {exc}\n".encode("utf-8"), TEXT)
         except ValueError:
             answer = Answer.error(ProtocolError(400, f"{iri!r} is not a valid IRI."))
         except ProtocolError as exc:

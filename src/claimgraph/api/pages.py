@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from ..stores import OxigraphStore
+from ..stores import ServedStore, StoreError
 from .deps import get_store
 from .html import render
 
@@ -26,10 +26,10 @@ def fallback_page(examples=()) -> str:
 
 
 @router.get("/healthz", summary="Liveness and store size")
-def healthz(store: OxigraphStore = Depends(get_store)) -> JSONResponse:
+def healthz(store: ServedStore = Depends(get_store)) -> JSONResponse:
     # A plain `def`: counting reads the store, which must not block the event loop.
     try:
         return JSONResponse({"status": "ok", "triples": store.triple_count(), "graphs": len(store.named_graphs())})
-    except OSError as exc:
+    except (OSError, StoreError) as exc:
         return JSONResponse({"status": "error", "detail": str(exc), "triples": None, "graphs": None},
                             status_code=503)

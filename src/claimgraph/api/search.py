@@ -218,6 +218,11 @@ def open_search_index(store, settings: Settings) -> tuple[SearchIndex | None, bo
 
     if not settings.search:
         return None, False, "search is off on this server (CLAIMGRAPH_SEARCH=false)"
+    from ..stores.embedded import OxigraphStore
+
+    if not isinstance(store, OxigraphStore):  # a SPARQL server as the store: nothing here sees its writes
+        return None, False, ("search is unavailable: the store is a SPARQL server (CLAIMGRAPH_SPARQL_URL), "
+                             "and the text index follows only the embedded store's writes")
     try:
         follower = follow_store(store, settings)
         if follower is not None:

@@ -53,7 +53,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..config import Settings
-from ..stores import OxigraphStore
+from ..stores import OxigraphStore, ServedStore
 from .answers import HTML, TEXT  # noqa: F401
 from .answers import (  # noqa: F401 - re-exported: the protocol's shared pieces
     Answer,
@@ -648,7 +648,7 @@ def plan_sparql_request(
     body: bytes,
     accept: str | None,
     endpoint: str | Callable[[], str],
-    store: OxigraphStore,
+    store: ServedStore,
     settings: Settings,
     authorization: str | None = None,
     limits: QueryLimits | None = None,
@@ -855,7 +855,7 @@ SPARQL_OPENAPI = {
 
 async def sparql_endpoint(
     pieces: dict = Depends(http_pieces),
-    store: OxigraphStore = Depends(get_store),
+    store: ServedStore = Depends(get_store),
     settings: Settings = Depends(get_app_settings),
     evaluator=Depends(get_query_evaluator),
     search_index=Depends(get_search_index),

@@ -8,6 +8,7 @@
 - `check_loads`      `LOAD <url>` only from the load allow-list (like SERVICE, which is
                      checked with sparql.check_services: pyoxigraph fetches both itself)
 - `execute_update`   one pyoxigraph update = one transaction, under the store's write lock
+                     (a remote store: one request to its update endpoint)
 - `answer_update`    auth, then all of the above, as an `Answer` (204 on success)
 
 Dataset of an update: without `using-*` parameters (and without USING/WITH),
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..config import Settings
-from ..stores import OxigraphStore
+from ..stores import OxigraphStore, ServedStore, StoreError
 from .allowlist import allowlist
 from .answers import TEXT, Answer, ProtocolError
 from .auth import check_write_access
@@ -260,20 +261,18 @@ def check_loads(scan: UpdateScan, allowed: Sequence[str]) -> None:
 # ----------------------------------------------------------------------------- execution
 
 
-def execute_update(store: OxigraphStore, text: str, base_iri: str | None) -> None:
-    """Apply the update as one transaction, serialised with the store's other writes."""
-    graphs = graphs_an_update_may_change(text, base_iri)
-    with write_lock(store):
-        store.native.update(text, base_iri=base_iri)
-        # readers (and the query workers) see a new generation; the search index rereads these graphs
-        store.changed(other=True, graphs=graphs)
+def execute_update(store: ServedStore, text: str, base_iri: str | None) -> None:
+    """Apply the update: on the embedded store one transaction under its write lock (readers and
+    the query workers then see a new generation, the search index rereads the graphs it names:
+    `graphs_an_update_may_change`); on a remote store one request to its server."""
+    store.update(text, base_iri=base_iri, graphs=graphs_an_update_may_change(text, base_iri))
 
 
 def answer_update(
     request: UpdateRequest,
     *,
     authorization: str | None,
-    store: OxigraphStore,
+    store: ServedStore,
     settings: Settings,
 ) -> Answer:
     """Auth, gates, dataset, execution: 204 when applied, 4xx/5xx with a plain-text reason."""
@@ -301,6 +300,8 @@ def answer_update(
         return Answer(204, b"", TEXT, {"X-Update-Time-Ms": f"{elapsed:.1f}"})
     except ProtocolError as exc:
         return Answer.error(exc)
+    except StoreError as exc:  # a remote store refused or failed
+        return Answer(502, f"Update failed: {exc}\n".encode("utf-8"), TEXT)
     except OSError as exc:  # an allowed LOAD / SERVICE call failed (502), or the store did (500)
         remote = any(op.keyword == "LOAD" for op in scan.operations) or "SERVICE" in request.update.upper()
         return Answer(502 if remote else 500,

@@ -4,7 +4,8 @@ The numbers (triples, entities per class, named graphs, owl:sameAs links to
 Wikidata) are computed by SPARQL over the store and cached per store until
 the next write: every write through the API calls `invalidate_void`, and
 code that writes to the store directly (the ingest) calls `refresh_void(store)`
-afterwards. The description itself (the addresses in it) is built per request
+afterwards. A remote store's server is written by the flows directly, so its
+numbers are also recomputed once they are a minute old. The description itself (the addresses in it) is built per request
 from the cached numbers, so it names the host the client used.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ..config import ONTOLOGY_IRI
+from ..stores import StoreError
 from ..vocab import DCTERMS, FOAF, OWL, RDF, WD, XSD
 from .answers import HTML, Answer, ProtocolError, negotiate, with_charset
 from .deps import get_app_settings, get_query_runner, get_store, query_parameter, route
@@ -92,11 +94,12 @@ def compute_void_stats(store, base_iri: str) -> VoidStats:
 
 
 class _Entry:
-    __slots__ = ("generation", "stats")
+    __slots__ = ("generation", "stats", "at")
 
     def __init__(self) -> None:
         self.generation = 0
         self.stats: VoidStats | None = None
+        self.at = 0.0  # time.monotonic() when `stats` were computed
 
 
 _lock = threading.Lock()
@@ -137,18 +140,22 @@ def refresh_void(store, base_iri: str | None = None) -> VoidStats:
     entry = _entry(store)
     with _lock:
         generation = entry.generation
-    native = getattr(store, "native", store)
-    stats = compute_void_stats(native, base_iri)
+    reader = getattr(store, "reader", store)
+    stats = compute_void_stats(reader, base_iri)
     with _lock:
         if entry.generation == generation:  # no write happened meanwhile: the numbers are current
-            entry.stats = stats
+            entry.stats, entry.at = stats, time.monotonic()
     return stats
 
 
 def void_stats(store, base_iri: str) -> VoidStats:
-    """The cached numbers, computed first if a write (or nothing yet) made them stale."""
-    stats = _entry(store).stats
-    if stats is not None and stats.base_iri == base_iri:
+    """The cached numbers, computed first if a write (or nothing yet) made them stale. A store
+    that others write to directly (a remote store's server) says how long its numbers keep
+    (`stats_max_age_s`)."""
+    entry = _entry(store)
+    stats, max_age = entry.stats, getattr(store, "stats_max_age_s", None)
+    if (stats is not None and stats.base_iri == base_iri
+            and (max_age is None or time.monotonic() - entry.at < max_age)):
         return stats
     return refresh_void(store, base_iri)
 
@@ -258,4 +265,6 @@ def well_known_void(request: Request, store=Depends(get_store), settings=Depends
                              store_endpoint=origin + "/store")
     except ProtocolError as exc:
         answer = Answer.error(exc)
+    except StoreError as exc:  # a remote store failed to answer
+        answer = Answer(502, f"The store failed: {exc}\n".encode("utf-8"), "text/plain; charset=utf-8")
     return to_response(answer)

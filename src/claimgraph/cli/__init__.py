@@ -64,7 +64,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         say(str(exc))
         return 2
     print(summary.render())
-    print(f"ingest took {time.perf_counter() - started:.2f} s; store: {settings.store_url or settings.store}")
+    print(f"ingest took {time.perf_counter() - started:.2f} s; store: {settings.sparql_url or settings.store_url or settings.store}")
     return 1 if summary.failed else 0
 
 
@@ -80,6 +80,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         os.environ["CLAIMGRAPH_PORT"] = str(args.port)
     get_settings.cache_clear()
     settings = get_settings()
+    if settings.store_backend == "sparql":  # a SPARQL server is the store: no folder to hold
+        from ..stores import StoreError, served_store
+
+        try:
+            served_store(settings).close()  # reachable, and its default graph is the union
+        except (StoreError, SyntaxError) as exc:
+            say(str(exc))
+            return 2
+        print(f"serving the store at {settings.sparql_url} at http://{settings.host}:{settings.port}/ "
+              "(SPARQL at /sparql); Ctrl+C stops", flush=True)
+        uvicorn.run("claimgraph.api.app:app_factory", factory=True, host=settings.host, port=settings.port,
+                    log_level="warning")
+        return 0
     from ..stores.presence import running_server
 
     already = running_server(settings.store)
@@ -111,6 +124,15 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
         server = running_server(settings.store)
         endpoint = server + "/sparql" if server else None
+    if not endpoint and settings.store_backend == "sparql":  # the store's server, with the union default graph
+        from ..stores import StoreError, remote_from_settings
+
+        try:
+            with remote_from_settings(settings) as remote:
+                return print_result(remote.reader.query(text), args.format)
+        except (StoreError, SyntaxError) as exc:
+            say(str(exc))
+            return 1
     if endpoint:
         import httpx
 

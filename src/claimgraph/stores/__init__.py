@@ -1,15 +1,18 @@
 """Stores: where the graphs live, behind one interface.
 
-    base.py       GraphStore (the interface), StoreError
+    base.py       GraphStore (the interface), ServedStore (what the API serves), StoreError
     embedded.py   OxigraphStore: pyoxigraph on disk or in memory (the default)
-    remote.py     RemoteGraphStore: a running ClaimGraph API or any SPARQL 1.1 store
+    remote.py     RemoteGraphStore: a running ClaimGraph API or any SPARQL 1.1 server
     presence.py   who holds a store folder (a running server, a writing ingest)
 
 `open_store(settings)` is what the CLI and the flows use to get a store to
-write to: the remote store the settings name; else, when `claimgraph serve`
-holds the store folder, that server (through its Graph Store endpoint, with
-the operator's write token); else the embedded store, opened read-write
-after waiting for any other ingest into the same folder.
+write to: the remote store the settings name (a SPARQL 1.1 server as the
+store, `CLAIMGRAPH_SPARQL_URL`, or a ClaimGraph API, `CLAIMGRAPH_STORE_URL`);
+else, when `claimgraph serve` holds the store folder, that server (through its
+Graph Store endpoint, with the operator's write token); else the embedded
+store, opened read-write after waiting for any other ingest into the same folder.
+`served_store(settings)` is the store the API serves: the SPARQL server, or the
+embedded folder.
 """
 from __future__ import annotations
 
@@ -18,13 +21,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import Settings, get_settings
-from .base import GraphStore, StoreError
+from .base import GraphStore, ServedStore, StoreError
 from .embedded import OxigraphStore, StoreChange
 from .presence import WriterLock, running_server
 from .remote import RemoteGraphStore, remote_from_settings, write_token
 
-__all__ = ["GraphStore", "OxigraphStore", "RemoteGraphStore", "StoreChange", "StoreError", "StoreBusy",
-           "open_store", "open_writer", "writer_slot"]
+__all__ = ["GraphStore", "OxigraphStore", "RemoteGraphStore", "ServedStore", "StoreChange", "StoreError",
+           "StoreBusy", "open_store", "open_writer", "remote_from_settings", "served_store", "writer_slot"]
 
 
 class StoreBusy(StoreError):
@@ -82,13 +85,30 @@ def open_store(settings: Settings | None = None, store_path: Path | str | None =
     return open_writer(store_path or settings.store, settings, **options)
 
 
+def served_store(settings: Settings) -> ServedStore:
+    """The store the API serves: the SPARQL 1.1 server `CLAIMGRAPH_SPARQL_URL` names (checked
+    first: StoreError when its default graph would not be the union of the named graphs), else
+    the embedded store at `settings.store`, opened read-write (this process becomes its writer)."""
+    if settings.store_backend == "sparql":
+        remote = remote_from_settings(settings)
+        try:
+            remote.check_dataset()
+        except BaseException:
+            remote.close()
+            raise
+        return remote
+    return OxigraphStore(settings.store)
+
+
 @contextmanager
 def writer_slot(settings: Settings | None = None, *, say: Callable[[str], None] | None = None) -> Iterator[None]:
     """Make sure a run started inside this block can write (for shells that start a flow, which
     opens the store itself): StoreBusy now, in one line, rather than a failed flow run later.
     Holds the ingest lock for the block when the store is the embedded folder."""
     settings = settings or get_settings()
-    if remote_from_settings(settings) is not None:
+    remote = remote_from_settings(settings)  # raises StoreError when its credentials are incomplete
+    if remote is not None:
+        remote.close()
         yield
         return
     store = open_writer(settings.store, settings, say=say)  # checks, waits its turn, takes the lock

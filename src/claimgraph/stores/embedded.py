@@ -274,11 +274,33 @@ class OxigraphStore:
                 self._store.remove_graph(node)
                 self.changed(dropped=[graph_iri])
 
-    def update(self, sparql_update: str) -> None:
-        """Run a SPARQL update (the API's, written by an authorised client)."""
+    def update(self, sparql_update: str, base_iri: str | None = None, *,
+               graphs: Sequence[str] | None = None) -> None:
+        """Run a SPARQL update (the API's, written by an authorised client): one transaction, under
+        the write lock. `graphs`: every named graph it may change, as listeners are told (the API
+        gives `api.update.graphs_an_update_may_change`); None: any graph."""
         with self._write_lock:
-            self._store.update(sparql_update)
-            self.changed(other=True)  # any graph
+            self._store.update(sparql_update, base_iri=base_iri)
+            # readers (and the query workers) see a new generation; the search index rereads `graphs`
+            self.changed(other=True, graphs=graphs)
+
+    def merge_rdf(self, body: bytes, fmt: ox.RdfFormat, *, base_iri: str | None = None, graph: str | None = None,
+                  keep_graphs: bool = False) -> None:
+        """Add an RDF document's triples to `graph` (None: the store's own default graph), or with
+        `keep_graphs` each quad to its own graph, in one transaction. Raises SyntaxError (or
+        ValueError) when the body does not parse: nothing is written then. Listeners are told the
+        graphs it may have changed: `graph`, none for the default graph, any with `keep_graphs`."""
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        with self._write_lock:
+            if keep_graphs or fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+                # one load = one transaction; quads keep their graphs, triples go to the target
+                self._store.load(body, format=fmt, base_iri=base_iri, to_graph=None if keep_graphs else target)
+            else:  # a quad format sent to one graph: its graph names are ignored
+                quads = list(ox.parse(body, format=fmt, base_iri=base_iri))
+                self._store.extend([ox.Quad(q.subject, q.predicate, q.object, target) for q in quads])
+            if graph and not self._store.contains_named_graph(target):
+                self._store.add_graph(target)  # an empty body still creates the graph
+            self.changed(other=True, graphs=None if keep_graphs else (graph,) if graph else ())
 
     def flush(self) -> None:
         self._store.flush()
@@ -289,6 +311,25 @@ class OxigraphStore:
         # str(NamedNode) is the IRI checked and written as <...>: never raw text in a query
         rows = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph_iri)} {{ ?s ?p ?o }} }}")
         return int(next(iter(rows))["n"].value)
+
+    def contains_named_graph(self, graph_iri: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph_iri))
+
+    def dump_graph(self, graph_iri: str | None, fmt: ox.RdfFormat) -> bytes:
+        """One graph (None: the store's own default graph) serialised; quad formats name it."""
+        node = ox.NamedNode(graph_iri) if graph_iri else ox.DefaultGraph()
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            return ox.serialize(self._store.quads_for_pattern(None, None, None, node), format=fmt)
+        return self._store.dump(format=fmt, from_graph=node)
+
+    def dump_dataset(self, fmt: ox.RdfFormat) -> bytes:
+        """Every graph, as N-Quads or TriG."""
+        return self._store.dump(format=fmt)
+
+    @property
+    def reader(self) -> ox.Store:
+        """What read-only code (linked-data pages, VoID) queries: here the pyoxigraph Store itself."""
+        return self._store
 
     def graph_quads(self, graph_iri: str) -> list[ox.Quad]:
         return list(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
