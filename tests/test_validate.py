@@ -183,7 +183,7 @@ def breaks(graph) -> dict[str, list]:
 
 
 def test_each_broken_constraint_gives_the_same_results(mapped_graphs):
-    graph = next(g for g in mapped_graphs if g.source_id == "extract_01_ankara_moscow")
+    graph = next(g for g in mapped_graphs if "extract_01_ankara_moscow" in g.source_id)
     reported = {}
     for name, quads in breaks(graph).items():
         reported[name] = same_results(quads)
