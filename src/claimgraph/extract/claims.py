@@ -29,7 +29,10 @@ states they are about, and their modality.
   "South Korean conservatives"); a bare "conservatives" joins the one qualified
   group with the same noun in the document.
 * about_keys: the states the clause names (by name, acronym, demonym or
-  metonym) first, then the other entities, in text order.
+  metonym), then the states of the leaders and officials it names ("Putin",
+  "Trump": a post on the page, else people.csv) and of the national bodies and
+  parties it names (organizations.csv country), except the claim's own holder
+  ("…, Esper said"), first; then the other entities, in text order.
 * modality: conditional ("if", "unless", "whenever") > normative ("should",
   "must", "need to", "it would be wise") > hedged ("may", "might", "could",
   "likely", "can be said", "it is possible to say", "almost certainly") >
@@ -277,6 +280,7 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
         if last:
             reported[b] = last
     _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
+    _states_of_actors(claims, mentions, known, entities.posts, new_entities)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
@@ -1261,6 +1265,56 @@ def _about(s: int, e: int, mentions, known: dict[str, Entity]) -> list[str]:
         if m.entity_key not in target:
             target.append(m.entity_key)
     return states + others
+
+
+def _actor_state(ent: Entity, posts_state: dict[str, str], g) -> str | None:
+    """The state a person serves (a post the page gives, else people.csv) or a national
+    organization belongs to (its country)."""
+    if ent.kind is EntityKind.PERSON:
+        if ent.key in posts_state:
+            return posts_state[ent.key]
+        for nm in [ent.name, *sorted(ent.alternate_names)]:
+            kp = g.known_person(nm)
+            if kp is not None and kp.state in g.states:
+                return state_key(kp.state)
+        return None
+    if ent.kind is EntityKind.ORGANIZATION and ent.country_key and ent.org_kind in (
+            OrgKind.GOVERNMENT_BODY, OrgKind.POLITICAL_GROUP):
+        return ent.country_key
+    return None
+
+
+def _states_of_actors(claims: list[Claim], mentions, known: dict[str, Entity], posts,
+                      new_entities: dict[str, Entity]) -> None:
+    """A claim naming a state's leader or official ("Putin", "Trump") or a national body
+    ("the Pentagon", "the PPP") is also about that state."""
+    from .entities import state_entity
+    g = load_gazetteer()
+    posts_state = {}
+    for post in posts:
+        if post.organization_key and post.organization_key.startswith("state/"):
+            posts_state.setdefault(post.person_key, post.organization_key)
+    starts = [m.start for m in mentions]
+    for c in claims:
+        if c.source is not TextSource.BODY:
+            continue
+        added: list[str] = []
+        for m in mentions[bisect.bisect_left(starts, c.start):]:
+            if m.start >= c.end:
+                break
+            if m.end > c.end or m.entity_key == c.holder_key:
+                continue  # the speaker of "…, Esper said" is who holds the claim, not what it is about
+            ent = known.get(m.entity_key)
+            st = _actor_state(ent, posts_state, g) if ent is not None else None
+            if st and st not in c.about_keys and st not in added:
+                added.append(st)
+        if not added:
+            continue
+        for st in added:
+            if st not in known and st not in new_entities:
+                new_entities[st] = state_entity(g, st.split("/", 1)[1])
+        states = [k for k in c.about_keys if k.startswith("state/")]
+        c.about_keys = states + added + [k for k in c.about_keys if not k.startswith("state/")]
 
 
 # ------------------------------------------------------------------- modality
