@@ -52,7 +52,7 @@ from spacy.tokens import Doc, Span, Token
 from ..model import BlockKind, Claim, Entity, EntityKind, Modality, OrgKind, ParsedPage, TextSource
 from ..resolve import group_key, state_key
 from .entities import EntityExtraction, GOVERNMENT_NOUNS, scan_mentions
-from .gazetteer import DEMONYM_PLURALS, load_gazetteer
+from .gazetteer import DEMONYM_PLURALS, PLACE_STATES, load_gazetteer
 from .nlp import load_nlp
 from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speech_verb
 
@@ -1278,6 +1278,9 @@ def _actor_state(ent: Entity, posts_state: dict[str, str], g) -> str | None:
             if kp is not None and kp.state in g.states:
                 return state_key(kp.state)
         return None
+    if ent.kind is EntityKind.PLACE:
+        code = PLACE_STATES.get(ent.name)
+        return state_key(code) if code in g.states else None
     if ent.kind is EntityKind.ORGANIZATION and ent.country_key and ent.org_kind in (
             OrgKind.GOVERNMENT_BODY, OrgKind.POLITICAL_GROUP):
         return ent.country_key
