@@ -32,7 +32,9 @@ states they are about, and their modality.
   metonym), then the states of the leaders and officials it names ("Putin",
   "Trump": a post on the page, else people.csv) and of the national bodies and
   parties it names (organizations.csv country), except the claim's own holder
-  ("…, Esper said"), first; then the other entities, in text order.
+  ("…, Esper said"), and the state of a bare "the junta" / "the military" /
+  "the government" when the text named that body earlier with its state
+  ("Myanmar's military" … "the junta"), first; then the other entities, in text order.
 * modality: conditional ("if", "unless", "whenever") > normative ("should",
   "must", "need to", "it would be wise") > hedged ("may", "might", "could",
   "likely", "can be said", "it is possible to say", "almost certainly") >
@@ -281,6 +283,7 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
             reported[b] = last
     _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
     _states_of_actors(claims, mentions, known, entities.posts, new_entities)
+    _states_of_bare_bodies(claims, doc, mentions, known)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
@@ -1318,6 +1321,49 @@ def _states_of_actors(claims: list[Claim], mentions, known: dict[str, Entity], p
                 new_entities[st] = state_entity(g, st.split("/", 1)[1])
         states = [k for k in c.about_keys if k.startswith("state/")]
         c.about_keys = states + added + [k for k in c.about_keys if not k.startswith("state/")]
+
+
+# A state's own bodies, named bare ("the junta", "the military", "the regime"): the state is
+# the one the text named last before the claim.
+_STATE_BODIES = {"junta", "military", "army", "regime", "government", "ministry", "parliament",
+                 "police", "cabinet", "legislature", "presidency"}
+_SAME_BODY = {"junta": "military", "army": "military", "legislature": "parliament"}
+
+
+def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[str, Entity]) -> None:
+    """ "the junta" refers back to the last "<state> junta" / "<state>'s junta" of the text."""
+    state_mentions = [m for m in mentions if m.entity_key.startswith("state/")
+                      or (known.get(m.entity_key) is not None and known[m.entity_key].kind is EntityKind.STATE)]
+    starts = [m.start for m in state_mentions]
+    named: list[tuple[int, str, str]] = []  # (offset, body noun, state) of bodies named with their state
+    for t in doc:
+        if t.lower_ not in _STATE_BODIES or t.tag_ not in ("NN", "NNS"):
+            continue
+        left = min([t.idx] + [k.left_edge.idx for k in t.children if k.i < t.i])
+        for m in state_mentions[bisect.bisect_left(starts, left):]:
+            if m.start >= t.idx:
+                break
+            named.append((t.idx, _SAME_BODY.get(t.lower_, t.lower_), m.entity_key))
+    for c in claims:
+        if c.source is not TextSource.BODY:
+            continue
+        span = _tokens(doc, c.start, c.end)
+        if span is None:
+            continue
+        for t in span:
+            if t.lower_ not in _STATE_BODIES or t.tag_ not in ("NN", "NNS"):
+                continue
+            kids = list(t.children)
+            if not any(k.dep_ == "det" and k.lower_ == "the" for k in kids):
+                continue
+            if any(k.dep_ in ("amod", "compound", "poss", "nmod", "prep") for k in kids):
+                continue  # "the Israeli military", "the government of Pakistan"
+            if t.dep_ in ("compound", "amod", "nmod"):
+                continue  # "the military regime", "the government spokesman"
+            st = next((n[2] for n in reversed(named) if n[0] < t.idx and n[1] == _SAME_BODY.get(t.lower_, t.lower_)), None)
+            if st and st not in c.about_keys:
+                states = [k for k in c.about_keys if k.startswith("state/")]
+                c.about_keys = states + [st] + [k for k in c.about_keys if not k.startswith("state/")]
 
 
 # ------------------------------------------------------------------- modality
