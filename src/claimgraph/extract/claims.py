@@ -1300,6 +1300,11 @@ def _states_of_actors(claims: list[Claim], mentions, known: dict[str, Entity], p
     for post in posts:
         if post.organization_key and post.organization_key.startswith("state/"):
             posts_state.setdefault(post.person_key, post.organization_key)
+    for post in posts:  # a post in a national body: "President Bush" of the White House, a party's leader
+        org = known.get(post.organization_key or "")
+        st = _actor_state(org, {}, g) if org is not None and org.kind is EntityKind.ORGANIZATION else None
+        if st:
+            posts_state.setdefault(post.person_key, st)
     starts = [m.start for m in mentions]
     for c in claims:
         if c.source is not TextSource.BODY:
