@@ -1287,7 +1287,26 @@ def _actor_state(ent: Entity, posts_state: dict[str, str], g) -> str | None:
     if ent.kind is EntityKind.ORGANIZATION and ent.country_key and ent.org_kind in (
             OrgKind.GOVERNMENT_BODY, OrgKind.POLITICAL_GROUP):
         return ent.country_key
+    if ent.kind is EntityKind.ORGANIZATION and ent.country_key is None and (
+            ent.org_kind in (OrgKind.GOVERNMENT_BODY, OrgKind.POLITICAL_GROUP)
+            or _FORCE_WORDS & set(ent.name.split())):
+        return _state_named_first(ent.name, g)
     return None
+
+
+# A national force named by its state: "Iranian Revolutionary Guards Corps", "Myanmar Army".
+_FORCE_WORDS = {"Army", "Forces", "Force", "Guard", "Guards", "Corps", "Navy", "Police", "Military"}
+
+
+def _state_named_first(name: str, g) -> str | None:
+    """The state whose name or demonym opens an organization's name ("Pakistan Peoples Party")."""
+    first = name.split(" ", 1)[0]
+    best = None
+    for cand, kind, target in g._index.get(first, []):
+        if kind.value in ("state", "demonym") and (name == cand or name.startswith(cand + " ")) \
+                and target in g.states and (best is None or len(cand) > len(best[0])):
+            best = (cand, target)
+    return state_key(best[1]) if best else None
 
 
 def _states_of_actors(claims: list[Claim], mentions, known: dict[str, Entity], posts,
@@ -1313,7 +1332,7 @@ def _states_of_actors(claims: list[Claim], mentions, known: dict[str, Entity], p
         for m in mentions[bisect.bisect_left(starts, c.start):]:
             if m.start >= c.end:
                 break
-            if m.end > c.end or m.entity_key == c.holder_key:
+            if m.end > c.end or (m.entity_key == c.holder_key and m.entity_key.startswith("person/")):
                 continue  # the speaker of "…, Esper said" is who holds the claim, not what it is about
             ent = known.get(m.entity_key)
             st = _actor_state(ent, posts_state, g) if ent is not None else None
