@@ -29,7 +29,12 @@ states they are about, and their modality.
   "South Korean conservatives"); a bare "conservatives" joins the one qualified
   group with the same noun in the document.
 * about_keys: the states the clause names (by name, acronym, demonym or
-  metonym) first, then the other entities, in text order.
+  metonym), then the states of the leaders and officials it names ("Putin",
+  "Trump": a post on the page, else people.csv) and of the national bodies and
+  parties it names (organizations.csv country), except the claim's own holder
+  ("…, Esper said"), and the state of a bare "the junta" / "the military" /
+  "the government" when the text named that body earlier with its state
+  ("Myanmar's military" … "the junta"), first; then the other entities, in text order.
 * modality: conditional ("if", "unless", "whenever") > normative ("should",
   "must", "need to", "it would be wise") > hedged ("may", "might", "could",
   "likely", "can be said", "it is possible to say", "almost certainly") >
@@ -49,7 +54,7 @@ from spacy.tokens import Doc, Span, Token
 from ..model import BlockKind, Claim, Entity, EntityKind, Modality, OrgKind, ParsedPage, TextSource
 from ..resolve import group_key, state_key
 from .entities import EntityExtraction, GOVERNMENT_NOUNS, scan_mentions
-from .gazetteer import DEMONYM_PLURALS, load_gazetteer
+from .gazetteer import DEMONYM_PLURALS, PLACE_STATES, load_gazetteer
 from .nlp import load_nlp
 from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speech_verb
 
@@ -277,6 +282,8 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
         if last:
             reported[b] = last
     _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
+    _states_of_actors(claims, mentions, known, entities.posts, new_entities)
+    _states_of_bare_bodies(claims, doc, mentions, known)
     used = {c.holder_key for c in claims}
     new_entities.update({k: v for k, v in groups.created.items() if k in used})
 
@@ -1261,6 +1268,126 @@ def _about(s: int, e: int, mentions, known: dict[str, Entity]) -> list[str]:
         if m.entity_key not in target:
             target.append(m.entity_key)
     return states + others
+
+
+def _actor_state(ent: Entity, posts_state: dict[str, str], g) -> str | None:
+    """The state a person serves (a post the page gives, else people.csv) or a national
+    organization belongs to (its country)."""
+    if ent.kind is EntityKind.PERSON:
+        if ent.key in posts_state:
+            return posts_state[ent.key]
+        for nm in [ent.name, *sorted(ent.alternate_names)]:
+            kp = g.known_person(nm)
+            if kp is not None and kp.state in g.states:
+                return state_key(kp.state)
+        return None
+    if ent.kind is EntityKind.PLACE:
+        code = PLACE_STATES.get(ent.name)
+        return state_key(code) if code in g.states else None
+    if ent.kind is EntityKind.ORGANIZATION and ent.country_key and ent.org_kind in (
+            OrgKind.GOVERNMENT_BODY, OrgKind.POLITICAL_GROUP):
+        return ent.country_key
+    if ent.kind is EntityKind.ORGANIZATION and ent.country_key is None and (
+            ent.org_kind in (OrgKind.GOVERNMENT_BODY, OrgKind.POLITICAL_GROUP)
+            or _FORCE_WORDS & set(ent.name.split())):
+        return _state_named_first(ent.name, g)
+    return None
+
+
+# A national force named by its state: "Iranian Revolutionary Guards Corps", "Myanmar Army".
+_FORCE_WORDS = {"Army", "Forces", "Force", "Guard", "Guards", "Corps", "Navy", "Police", "Military"}
+
+
+def _state_named_first(name: str, g) -> str | None:
+    """The state whose name or demonym opens an organization's name ("Pakistan Peoples Party")."""
+    first = name.split(" ", 1)[0]
+    best = None
+    for cand, kind, target in g._index.get(first, []):
+        if kind.value in ("state", "demonym") and (name == cand or name.startswith(cand + " ")) \
+                and target in g.states and (best is None or len(cand) > len(best[0])):
+            best = (cand, target)
+    return state_key(best[1]) if best else None
+
+
+def _states_of_actors(claims: list[Claim], mentions, known: dict[str, Entity], posts,
+                      new_entities: dict[str, Entity]) -> None:
+    """A claim naming a state's leader or official ("Putin", "Trump") or a national body
+    ("the Pentagon", "the PPP") is also about that state."""
+    from .entities import state_entity
+    g = load_gazetteer()
+    posts_state = {}
+    for post in posts:
+        if post.organization_key and post.organization_key.startswith("state/"):
+            posts_state.setdefault(post.person_key, post.organization_key)
+    for post in posts:  # a post in a national body: "President Bush" of the White House, a party's leader
+        org = known.get(post.organization_key or "")
+        st = _actor_state(org, {}, g) if org is not None and org.kind is EntityKind.ORGANIZATION else None
+        if st:
+            posts_state.setdefault(post.person_key, st)
+    starts = [m.start for m in mentions]
+    for c in claims:
+        if c.source is not TextSource.BODY:
+            continue
+        added: list[str] = []
+        for m in mentions[bisect.bisect_left(starts, c.start):]:
+            if m.start >= c.end:
+                break
+            if m.end > c.end or (m.entity_key == c.holder_key and m.entity_key.startswith("person/")):
+                continue  # the speaker of "…, Esper said" is who holds the claim, not what it is about
+            ent = known.get(m.entity_key)
+            st = _actor_state(ent, posts_state, g) if ent is not None else None
+            if st and st not in c.about_keys and st not in added:
+                added.append(st)
+        if not added:
+            continue
+        for st in added:
+            if st not in known and st not in new_entities:
+                new_entities[st] = state_entity(g, st.split("/", 1)[1])
+        states = [k for k in c.about_keys if k.startswith("state/")]
+        c.about_keys = states + added + [k for k in c.about_keys if not k.startswith("state/")]
+
+
+# A state's own bodies, named bare ("the junta", "the military", "the regime"): the state is
+# the one the text named last before the claim.
+_STATE_BODIES = {"junta", "military", "army", "regime", "government", "ministry", "parliament",
+                 "police", "cabinet", "legislature", "presidency"}
+_SAME_BODY = {"junta": "military", "army": "military", "legislature": "parliament"}
+
+
+def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[str, Entity]) -> None:
+    """ "the junta" refers back to the last "<state> junta" / "<state>'s junta" of the text."""
+    state_mentions = [m for m in mentions if m.entity_key.startswith("state/")
+                      or (known.get(m.entity_key) is not None and known[m.entity_key].kind is EntityKind.STATE)]
+    starts = [m.start for m in state_mentions]
+    named: list[tuple[int, str, str]] = []  # (offset, body noun, state) of bodies named with their state
+    for t in doc:
+        if t.lower_ not in _STATE_BODIES or t.tag_ not in ("NN", "NNS"):
+            continue
+        left = min([t.idx] + [k.left_edge.idx for k in t.children if k.i < t.i])
+        for m in state_mentions[bisect.bisect_left(starts, left):]:
+            if m.start >= t.idx:
+                break
+            named.append((t.idx, _SAME_BODY.get(t.lower_, t.lower_), m.entity_key))
+    for c in claims:
+        if c.source is not TextSource.BODY:
+            continue
+        span = _tokens(doc, c.start, c.end)
+        if span is None:
+            continue
+        for t in span:
+            if t.lower_ not in _STATE_BODIES or t.tag_ not in ("NN", "NNS"):
+                continue
+            kids = list(t.children)
+            if not any(k.dep_ == "det" and k.lower_ == "the" for k in kids):
+                continue
+            if any(k.dep_ in ("amod", "compound", "poss", "nmod", "prep") for k in kids):
+                continue  # "the Israeli military", "the government of Pakistan"
+            if t.dep_ in ("compound", "amod", "nmod"):
+                continue  # "the military regime", "the government spokesman"
+            st = next((n[2] for n in reversed(named) if n[0] < t.idx and n[1] == _SAME_BODY.get(t.lower_, t.lower_)), None)
+            if st and st not in c.about_keys:
+                states = [k for k in c.about_keys if k.startswith("state/")]
+                c.about_keys = states + [st] + [k for k in c.about_keys if not k.startswith("state/")]
 
 
 # ------------------------------------------------------------------- modality

@@ -264,6 +264,17 @@ OTHER_PLACES: dict[str, list[str]] = {
     "Belgian Congo": ["Belgian Congo"], "French West Africa": ["French West Africa"],
     "Portuguese Africa": ["Portuguese Africa"], "British Empire": ["British Empire"],
 }
+# The state a place lies in (ISO 3166 alpha-3), for places whose state is not in dispute:
+# a claim about Gaza or Okinawa is also about Palestine or Japan.
+PLACE_STATES: dict[str, str] = {
+    "Gaza": "PSE", "West Bank": "PSE",
+    "Crimea": "UKR", "Donbas": "UKR",
+    "Xinjiang": "CHN", "Tibet": "CHN", "Shanghai": "CHN", "Manchuria": "CHN",
+    "Okinawa": "JPN", "Hokkaido": "JPN", "Hiroshima": "JPN", "Nagasaki": "JPN", "Osaka": "JPN",
+    "Jeju": "KOR", "Busan": "KOR",
+    "England": "GBR", "Scotland": "GBR", "Wales": "GBR", "Northern Ireland": "GBR",
+    "New Jersey": "USA", "New Mexico": "USA", "New England": "USA", "Camp David": "USA",
+}
 # Spans that must not match anything ("Washington Post" is handled as an org).
 IGNORE: list[str] = [
     "Native American", "Native Americans", "American Indian", "American Indians", "Latin American",
