@@ -1,0 +1,54 @@
+"""Score the test split once and keep that first output (tests/corpus/FIRST_RUN_test.txt).
+
+    .venv/bin/python scripts/corpus/score_test_once.py
+
+The test split is read by nobody who tunes the extraction; its figures count only
+the first time they are taken, so this script refuses to run when the file is
+already there. One run scores two readings of text pages, as issue 9 asks the
+line-role labeller to be decided on the test figures: the shipped one (the
+labeller with the rules as its features) and the rules alone (labeller off).
+Every miss is printed (--details) for the next round of work; reading them does
+not make the figures above them less of a first run.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "tests" / "corpus" / "FIRST_RUN_test.txt"
+
+
+def scored(mode: str | None) -> str:
+    from claimgraph import evaluate
+    from claimgraph.parse import line_roles
+
+    buffer = io.StringIO()
+    override = line_roles.model_override(None, mode=mode) if mode else contextlib.nullcontext()
+    with override, contextlib.redirect_stdout(buffer):
+        evaluate.main(["--split", "test", "--details"])
+    return buffer.getvalue()
+
+
+def main() -> int:
+    if OUT.exists():
+        print(f"{OUT.relative_to(ROOT)} exists: the test split has been scored; it is scored once", file=sys.stderr)
+        return 1
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    parts = [f"# The test split, scored once (main {commit}):\n"
+             "#   .venv/bin/python scripts/corpus/score_test_once.py\n"
+             "# 1. As shipped: the line-role labeller with the rules as its features (combined).\n",
+             scored(None),
+             "\n# 2. The same pages, same run, with the labeller off (the rules alone):\n",
+             scored("rules")]
+    OUT.write_text("".join(parts), encoding="utf-8")
+    print(OUT.read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
