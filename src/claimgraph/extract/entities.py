@@ -54,6 +54,7 @@ from .gazetteer import (
     HitKind,
     load_gazetteer,
 )
+from .furniture import furniture_spans
 from .nlp import load_nlp
 
 # ------------------------------------------------------------------ vocabulary
@@ -413,12 +414,16 @@ class _TextPass:
         self.doc = doc
         self.source = source
         self.index = index
-        self.hits = [h for h in g.match(text, extra_languages=languages)]
+        # credits, share buttons, copyright and bare-name lines: no person or organization comes from
+        # them (states keep their own rules)
+        self.furniture = furniture_spans(text)
+        self.hits = [h for h in g.match(text, extra_languages=languages)
+                     if not (h.kind in (HitKind.ORG, HitKind.EVENT) and _overlaps(self.furniture, h.start, h.end))]
         self.by_start = {h.start: h for h in self.hits}
         self.by_end = {h.end: h for h in self.hits}
         self.taken: list[tuple[int, int]] = []  # spans already assigned to an entity
         self.blocked: list[tuple[int, int]] = [(h.start, h.end) for h in self.hits
-                                               if h.kind in (HitKind.IGNORE, HitKind.LANGUAGE)]
+                                               if h.kind in (HitKind.IGNORE, HitKind.LANGUAGE)] + self.furniture
         self.sent_starts: list[int] | None = None
 
 
@@ -479,6 +484,8 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
             long_s, long_e = _clean_span_text(p.text, m.start("long"), m.end("long"))
             long = p.text[long_s:long_e]
             acr = m.group("acr")
+            if _overlaps(p.furniture, m.start(), m.end()):
+                continue
             if not _acronym_fits(long, acr):
                 # the long form may start later ("... the North Atlantic Treaty Organization (NATO)")
                 words = long.split()
@@ -509,7 +516,7 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
         acr_re = re.compile(r"(?<![\w(])(" + "|".join(re.escape(a) for a in acronyms) + r")(?![\w)])")
         for p in passes:
             for m in acr_re.finditer(p.text):
-                if not _overlaps(p.taken, m.start(), m.end()):
+                if not _overlaps(p.taken, m.start(), m.end()) and not _overlaps(p.furniture, m.start(), m.end()):
                     mention(p, acronyms[m.group(1)], m.start(), m.end(), "acronym")
 
     # 3. people
@@ -587,7 +594,8 @@ def _state_bodies(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, int]]:
     found = []
     org_spans = [(h.start, h.end) for h in p.hits if h.kind in (HitKind.ORG, HitKind.EVENT)]
     for h in p.hits:
-        if h.kind not in (HitKind.STATE, HitKind.DEMONYM) or _overlaps(org_spans, h.start, h.end):
+        if h.kind not in (HitKind.STATE, HitKind.DEMONYM) or _overlaps(org_spans, h.start, h.end) \
+                or _overlaps(p.furniture, h.start, h.end):
             continue
         m = _STATE_BODY.match(p.text[h.end:h.end + 80])
         if m is None or (h.kind is HitKind.DEMONYM and m.group("gap").startswith(("'", "’"))):
@@ -778,7 +786,8 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
         if full_re is not None:
             for m in full_re.finditer(p.text):
                 ent = variants[m.group(0)]
-                if _overlaps(p.taken, m.start(), m.end()) or ent.key in out.author_keys:
+                if _overlaps(p.taken, m.start(), m.end()) or ent.key in out.author_keys \
+                        or _overlaps(p.furniture, m.start(), m.end()):
                     continue
                 mention(p, ent, m.start(), m.end(), "name")
         for t_re, ent in _partial_patterns(partials):
@@ -792,7 +801,7 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
         # (e) single names of well-known people (with a title or a PERSON label), when no full name claims them
         if p.doc is not None:
             for s, e, title in _single_name_candidates(p):
-                if _overlaps(p.taken, s, e):
+                if _overlaps(p.taken, s, e) or _overlaps(p.furniture, s, e):
                     continue
                 word = p.text[s:e]
                 kp = g.known_person(word)
