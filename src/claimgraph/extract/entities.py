@@ -1224,6 +1224,10 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                 if is_acronym and (surface in NOT_ORG_ACRONYMS or (
                         org_counts.get(surface, 0) < 2 and not _org_apposition(p.doc, e))):
                     continue  # "GMT", "LNG", a heading word in capitals: an unknown acronym must recur
+                if len(words) == 1 and surface in GENERIC_ORG_NOUNS:
+                    continue  # "the Council", "the Commission", "the Cabinet": a reference back, not a name
+                if words[-1][:1].islower() and any(w in ("of", "on", "for", "in", "at", "to", "the") for w in words[1:-1]):
+                    continue  # "Council on the mission": a name runs into the sentence
                 shaped = any(w.strip(",.") in ORG_WORDS for w in words)
                 if not (shaped or is_acronym or (len(words) == 1 and (
                         org_counts.get(surface, 0) >= 2 or _org_apposition(p.doc, e)))):
@@ -1278,6 +1282,16 @@ GMT UTC BST CET CEST EST EDT CST CDT PST PDT MST MDT IST JST KST AEST AEDT WAT E
 USD EUR GBP JPY CNY RMB INR BDT PKR RUB UAH TRY ZAR NGN KES BRL MXN
 GDP GNP CPI LNG LPG CO2 COVID COVID-19 HIV AIDS SARS MERS PPE
 CEO CFO COO CTO MP MPs MEP PM AM TV PR IT AI VIP UK-US LGBT LGBTQ ID PDF FAQ
+""".split())
+
+# One-word institution nouns that a text uses for a body it has named or will name in full
+# ("the Council", "the Commission", "the Government", "the Territory"): never a name on their own.
+GENERIC_ORG_NOUNS = frozenset("""
+Army Navy Cabinet Commission Council Government Media State Territory Administration Ministry Committee Court
+Agency Department Office Authority Board Assembly Party Police Military Forces Embassy Secretariat Directorate
+Bureau Service Mission Community Group Company Corporation Institute University Foundation Centre Center
+Association Organization Organisation Coalition Alliance Movement Front League Federation Union Bank Fund
+Corps Command Division Brigade Guard Legislature Presidency Regime Junta Opposition
 """.split())
 
 _STATE_INSTITUTIONS = {"Army", "Navy", "Air Force", "Military", "Government", "Administration", "Armed Forces",
