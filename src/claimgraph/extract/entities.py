@@ -136,7 +136,7 @@ NOT_NAME_WORDS = _MONTHS | {
     "Times", "Post", "News", "Daily", "Journal", "Review", "Index", "Report", "Act", "Law", "Plan",
 }
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_](?:[^\W\d_]|['’])+(?:-[^\W\d_]+)*|(?:[^\W\d_]\.)+|[A-Z]\.[A-Z]|"
-                         r"(?:van|von|de|da|del|der|di|la|le|bin|al|ibn|du|al-[^\W\d_]+)|Jr\.?|Sr\.?|II|III)$")
+                         r"(?:van|von|de|da|del|der|di|la|le|bin|al|ibn|du|(?:al|el|ul)-[^\W\d_]+)|Jr\.?|Sr\.?|II|III)$")
 _LOWER_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
 _PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
 _TITLE_WORDS = sorted({t for t in TITLES} | {"Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Dr.", "Dr", "Prof.",
@@ -362,7 +362,7 @@ def _name_token(t: str) -> bool:
     """A capitalised name word ("Vučić", "Geun-hye", "O'Neill", "E."), a particle or a suffix."""
     if not _NAME_TOKEN.match(t):
         return False
-    return t[0].isupper() or t in _LOWER_PARTICLES or t.startswith("al-")
+    return t[0].isupper() or t in _LOWER_PARTICLES or t.startswith(("al-", "el-", "ul-"))
 
 
 def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
@@ -376,11 +376,18 @@ def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
             return False
     if any(t in g.state_surfaces or t in g.demonym_surfaces for t in toks):
         return False
+    if toks[0].upper() in SHIP_PREFIXES or any(t.upper() in CORPORATE_SUFFIXES for t in toks[1:]):
+        return False  # "USS Gerald R. Ford" is a ship, "Planet Labs PBC" a company
     if toks[-1].lower() in _PLACE_HEADS or any(t in ORG_WORDS for t in toks[1:]):
         return False  # "Sittwe Township", "Alwaleed Bin Talal Center": a place or an organisation
     if name in blocked_words or g.org_by_surface(name) is not None:
         return False
     return True
+
+
+# Ship prefixes (a navy's vessels are named after people) and company suffixes: never a person's name.
+SHIP_PREFIXES = frozenset("USS USNS HMS HMAS HMCS HMNZS INS RFS ROKS PNS TCG BRP KRI".split())
+CORPORATE_SUFFIXES = frozenset("PBC LLC LLP PLC INC INC. LTD LTD. CORP CORP. GMBH".split())
 
 
 def _initials(name: str) -> list[str]:
@@ -679,7 +686,7 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
         for s, e in spans:
             if _overlaps(p.blocked, s, e):
                 continue
-            mh = re.match(r"^-[a-z]+\b", p.text[e:e + 20])  # spaCy cut "Yoon Suk|-yeol"
+            mh = re.match(r"^-[a-z]+\b|^ (?:al|el|ul)-[^\W\d_]+", p.text[e:e + 30])  # spaCy cut "Yoon Suk|-yeol", "Abdel Fattah| el-Sissi"
             if mh:
                 e += mh.end()
             s, e = _clean_span_text(p.text, s, e)
