@@ -1200,6 +1200,22 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
             else:
                 label = e.label_
             surface = p.text[s:t]
+            mp = re.search(r"['’]s\s+(?=[A-Z])", surface) if label == "ORG" else None
+            if mp:
+                # "Tufts University’s Feinstein International Center", "the UN’s Economic and Social
+                # Commission for Western Asia": an institution's possessive, then a name of its own
+                # (not "Pakistan People's Party", nor a state's "Vietnam’s Communist Party")
+                poss_e = s + mp.start()
+                poss = p.text[s:poss_e].split()
+                org_before = any(x.start == s and x.end == poss_e and x.entity_key.startswith("org/")
+                                 for x in out.mentions if x.source is p.source and x.index == p.index)
+                shaped = bool(poss) and poss[0][:1].isupper() and any(w in ORG_WORDS for w in poss)
+                if org_before or shaped:
+                    if shaped and not org_before and not _overlaps(p.taken, s, poss_e) \
+                            and not _overlaps(p.blocked, s, poss_e):
+                        mention(p, org_entity(g, p.text[s:poss_e]), s, poss_e, "name")
+                    s = s + mp.end()
+                    surface = p.text[s:t]
             words = surface.split()
             if not words or not words[0][:1].isupper():
                 continue
