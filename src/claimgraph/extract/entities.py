@@ -680,7 +680,7 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
     for p in passes:
         spans: list[tuple[int, int]] = []
         if p.doc is not None:
-            spans += [(e.start_char, e.end_char) for e in p.doc.ents if e.label_ == "PERSON"]
+            spans += [(e.start_char, _person_tail(p, e, g)) for e in p.doc.ents if e.label_ == "PERSON"]
         spans += [(m.start(), m.end()) for m in _TITLE_THEN_NAME.finditer(p.text)]
         spans += _name_shaped_spans(p, person_surnames)
         for s, e in spans:
@@ -849,6 +849,26 @@ _LEADING_NON_NAME = {"when", "yet", "but", "and", "or", "if", "as", "while", "af
                      "our", "my", "we", "they", "he", "she", "it", "i", "you", "there", "here", "what", "who",
                      "why", "how", "where", "which", "both", "neither", "either", "not", "no", "nor", "mr", "ms",
                      "mrs", "dr", "prof", "sir", "president", "minister", "former", "late"}
+
+
+def _person_tail(p: "_TextPass", ent: Span, g: Gazetteer) -> int:
+    """Where a PERSON span of two or more words ends when the model cut the name short ("Min Aung|
+    Hlaing assumes"): the next word is a proper noun outside any entity, capitalised, and a name word."""
+    end = ent.end_char
+    if len(ent) < 2:
+        return end  # a one-word span is no name cut short
+    doc = ent.doc
+    i = ent.end
+    while i < len(doc) and i < ent.end + 2:
+        tok = doc[i]
+        prev = doc[i - 1]
+        if tok.pos_ != "PROPN" or tok.ent_type_ or prev.whitespace_ != " " or not tok.text[:1].isupper() \
+                or not _name_token(tok.text) or tok.text in NOT_NAME_WORDS or tok.text in ORG_WORDS \
+                or g.is_state_word(tok.text) or tok.text in g.demonym_surfaces:
+            break
+        end = tok.idx + len(tok.text)
+        i += 1
+    return end
 
 
 def _name_shaped_spans(p: "_TextPass", surnames: set[str]) -> list[tuple[int, int]]:
