@@ -138,7 +138,7 @@ NOT_NAME_WORDS = _MONTHS | {
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_](?:[^\W\d_]|['’])+(?:-[^\W\d_]+)*|(?:[^\W\d_]\.)+|[A-Z]\.[A-Z]|"
                          r"(?:van|von|de|da|del|der|di|la|le|bin|al|ibn|du|(?:al|el|ul)-[^\W\d_]+)|Jr\.?|Sr\.?|II|III)$")
 _LOWER_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
-_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
+_PARTICLES = {"van", "von", "de", "da", "del", "der", "den", "di", "la", "le", "bin", "al", "ibn", "du"}
 _TITLE_WORDS = sorted({t for t in TITLES} | {"Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Dr.", "Dr", "Prof.",
                                               "Professor", "former", "Former", "late", "then-", "acting",
                                               "Acting", "ex-", "Ex-", "incumbent"}, key=len, reverse=True)
@@ -734,8 +734,11 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
             same_ends = t2 and toks and t2[0] == toks[0] and t2[-1] == toks[-1] and set(t2) <= set(toks) and (
                 not _initials(fulls[k2].name) or _initials(fulls[k2].name) == _initials(fulls[k].name))  # George W. ≠ George H.W.
             prefix = k.startswith(k2 + "-") and len(t2) >= 2  # "Yoon Suk" of "Yoon Suk-yeol"
+            first2 = fulls[k2].name.split()[0]
+            initial = (bool(_INITIALS.fullmatch(first2)) and len(first2.rstrip(".")) == 1 and t2 and toks
+                       and t2 == toks[-len(t2):] and toks[0].startswith(first2[0]))  # "T. Postol" of "Theodore Postol"
             suffix = k.endswith("-" + k2) and len(t2) >= 2  # "Broz Tito" of "Josip Broz Tito"
-            if same_ends or prefix or suffix:
+            if same_ends or prefix or suffix or initial:
                 alias_of[k2] = k
     # canonical names: verified label, else known person, else the longest variant
     canon: dict[str, Entity] = {}
@@ -911,7 +914,9 @@ def _alternation(variants: dict[str, Entity]) -> re.Pattern[str] | None:
 
 
 def _partial_patterns(partials: dict[str, Entity]) -> list[tuple[re.Pattern[str], Entity]]:
-    return [(re.compile(r"(?<![\w-])(" + re.escape(t) + r")(?:['’]s?)?(?![\w-])"), ent) for t, ent in partials.items()]
+    # a surname keeps its particles ("Van Den Hoek", "de Gaulle")
+    return [(re.compile(r"(?<![\w-])((?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]en|[Dd]er|[Dd]a|[Dd]i|[Ll]a|[Ll]e|[Dd]u)\s+){0,2}"
+                        + re.escape(t) + r")(?:['’]s?)?(?![\w-])"), ent) for t, ent in partials.items()]
 
 
 def _partial_ok(p: _TextPass, s: int, e: int) -> bool:
