@@ -153,6 +153,37 @@ def _line_rules(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_CONTENT_LINE = re.compile(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\b|(?<![\w.])@\w{2,}")
+_END_PUNCT = tuple(".!?:;\"”’')]…")
+
+
+def _link_runs(text: str, min_run: int = 3) -> list[tuple[int, int]]:
+    """Runs of three or more consecutive lines that end without punctuation: lists of other
+    articles' headlines ("Related", "Most read", a site's latest news) with their labels and bylines."""
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    pos = 0
+
+    def flush() -> None:
+        if len(run) >= min_run:
+            out.extend(run)
+        run.clear()
+
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _CONTENT_LINE.search(stripped):
+            flush()  # chapter markers ("20:27 Reagan’s plan") and embedded posts ("Jane Doe @jdoe") are content
+        elif len(stripped.split()) <= 25 and not stripped.endswith(_END_PUNCT):
+            run.append((start, start + len(line)))
+        else:
+            flush()
+    flush()
+    return out
+
+
 def furniture_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of `text` that are credits, share/follow buttons, copyright lines or bare
     name lines: no person or organization is taken from them."""
@@ -163,4 +194,5 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((m.start(), m.end()))
     spans += _share_lines(text)
     spans += _line_rules(text)
+    spans += _link_runs(text)
     return sorted(spans)
