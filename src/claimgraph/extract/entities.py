@@ -1257,7 +1257,11 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                     continue
                 inner_orgs = [x for x in inner if x.entity_key.startswith("org/")]
                 if inner_orgs:
-                    if not any(w.strip(",.") in ORG_WORDS for w in p.text[max(x.end for x in inner_orgs):t].split()):
+                    # an institution word after the inner name ("United Nations Institute for …"), or
+                    # before it with "of" ("Department of Foreign Affairs", "Ministry of Foreign Affairs")
+                    head = p.text[s:min(x.start for x in inner_orgs)].split()
+                    if not any(w.strip(",.") in ORG_WORDS for w in p.text[max(x.end for x in inner_orgs):t].split()) \
+                            and not (len(head) >= 2 and head[-1] in ("of", "for") and head[-2] in ORG_WORDS):
                         continue
                     for x in inner_orgs:  # the longer name wins
                         out.mentions.remove(x)
