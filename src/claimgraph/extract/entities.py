@@ -376,7 +376,7 @@ def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
             return False
     if any(t in g.state_surfaces or t in g.demonym_surfaces for t in toks):
         return False
-    if toks[0].upper() in SHIP_PREFIXES or any(t.upper() in CORPORATE_SUFFIXES for t in toks[1:]):
+    if toks[0].upper() in SHIP_PREFIXES or any(t.upper() in CORPORATE_SUFFIXES or t in NAMED_THING_WORDS for t in toks[1:]):
         return False  # "USS Gerald R. Ford" is a ship, "Planet Labs PBC" a company
     if toks[-1].lower() in _PLACE_HEADS or any(t in ORG_WORDS for t in toks[1:]):
         return False  # "Sittwe Township", "Alwaleed Bin Talal Center": a place or an organisation
@@ -387,6 +387,9 @@ def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
 
 # Ship prefixes (a navy's vessels are named after people) and company suffixes: never a person's name.
 SHIP_PREFIXES = frozenset("USS USNS HMS HMAS HMCS HMNZS INS RFS ROKS PNS TCG BRP KRI".split())
+# Things named after people ("the Richard L. Garwin Award", "the Nobel Peace Prize"): no person.
+NAMED_THING_WORDS = frozenset("Award Awards Prize Prizes Medal Lecture Lectures Fellowship Fellowships Scholarship "
+                              "Professorship Trophy Memorial Doctrine".split())
 CORPORATE_SUFFIXES = frozenset("PBC LLC LLP PLC INC INC. LTD LTD. CORP CORP. GMBH".split())
 
 

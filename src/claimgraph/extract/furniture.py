@@ -120,6 +120,21 @@ def _share_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _signature(line: str, g) -> bool:
+    """A reader's signature: a name, then where they write from ("Jane Doe, London,", "Reza Zakeri,
+    Tehran, Iran")."""
+    from .gazetteer import HitKind
+
+    parts = [x.strip() for x in line.strip().rstrip(",").split(",")]
+    if not 2 <= len(parts) <= 3 or not _NAME.fullmatch(parts[0]) or parts[0].startswith("By "):
+        return False
+    for place in parts[1:]:
+        hits = [h for h in g.match(place) if h.kind in (HitKind.STATE, HitKind.CAPITAL, HitKind.PLACE, HitKind.REGION)]
+        if not hits or hits[0].start != 0 or hits[0].end != len(place):
+            return False
+    return True
+
+
 def _line_rules(text: str) -> list[tuple[int, int]]:
     """Copyright and republication lines, a caption's closing credit, and lines that are nothing but
     one to three names ("Elsie Britt", "John Haltiwanger and Charles R. Davis"): bylines of related
@@ -140,6 +155,9 @@ def _line_rules(text: str) -> list[tuple[int, int]]:
         m = _CLOSING_CREDIT.search(line)
         if m and len(line[:m.start()].split()) >= 5 and not m.group("c").endswith("."):
             out.append((start + m.start("c"), start + m.end("c")))
+        if len(words) <= 8 and _signature(line, g):
+            out.append((start, start + len(line)))
+            continue
         if len(words) <= 14:
             parts = [x for x in _NAME_SEP.split(line.strip()) if x]
             if parts and all(_NAME.fullmatch(x) for x in parts):
