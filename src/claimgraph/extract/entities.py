@@ -1289,6 +1289,16 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                     continue
                 if len(words) > 8:
                     continue
+                if len(words) == 1 and not shaped and not is_acronym:
+                    # a one-word name spaCy calls an organization: not a person's surname ("Connolly"),
+                    # not a faith, not a place wherever the text names it ("the port of Fujairah")
+                    if surface in person_words or surface in _FAITHS:
+                        continue
+                    found = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(surface) + r"(?![\w-])", p.text)]
+                    if found and all(_place_context(p.text, x, x + len(surface)) for x in found) \
+                            and not _org_apposition(p.doc, e) and not any(
+                                _ORG_APPOS_AFTER.match(p.text[x + len(surface):x + len(surface) + 80]) for x in found):
+                        continue
                 mention(p, org_entity(g, surface), s, t, "name")
             elif label in ("GPE", "LOC", "FAC"):
                 if surface in person_words:
@@ -1349,12 +1359,17 @@ Association Organization Organisation Coalition Alliance Movement Front League F
 Corps Command Division Brigade Guard Legislature Presidency Regime Junta Opposition
 """.split())
 
+_FAITHS = frozenset("Islam Christianity Judaism Buddhism Hinduism Sikhism Catholicism Protestantism".split())
+
 _STATE_INSTITUTIONS = {"Army", "Navy", "Air Force", "Military", "Government", "Administration", "Armed Forces",
                        "Forces", "Coast Guard", "Embassy", "Ministry", "Foreign Ministry", "Defence Ministry",
                        "Defense Ministry", "Cabinet", "Regime", "Presidency", "Army Forces", "Marines", "Military Forces"}
 _ORG_HEAD_NOUNS = {"party", "partner", "group", "organisation", "organization", "company", "movement", "agency",
                    "firm", "coalition", "alliance", "bloc", "militia", "network", "outlet", "newspaper", "broadcaster",
                    "institute", "think-tank", "bank", "union", "faction", "force", "corporation", "conglomerate"}
+
+
+_ORG_APPOS_AFTER = re.compile(r"^,\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,4}(?:" + "|".join(sorted(_ORG_HEAD_NOUNS)) + r")s?\b")
 
 
 def _org_apposition(doc: Doc, ent: Span) -> bool:
