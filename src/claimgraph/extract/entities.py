@@ -517,6 +517,15 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
                     long_s = long_e - len(long)
             if _overlaps([(h.start, h.end) for h in p.hits if h.kind in (HitKind.STATE, HitKind.ORG)], long_s, long_e):
                 continue  # a state ("United States of America (USA)") or a known organisation
+            head_word = long.split()[-1].strip(",.")
+            if (head_word in NOT_ORG_WORDS or head_word in _SCHEME_WORDS) and not any(
+                    w.strip(",.") in ORG_WORDS for w in long.split()):
+                # a treaty, scheme or law and its acronym ("Traffic Separation Scheme (TSS)"): no organisation,
+                # here or where the acronym recurs
+                p.blocked.append((long_s, long_e))
+                for q in passes:
+                    q.blocked.extend((a.start(), a.end()) for a in re.finditer(r"(?<![\w-])" + re.escape(acr) + r"(?![\w-])", q.text))
+                continue
             ent = org_entity(g, long)
             ent.alternate_names.add(acr)
             mention(p, ent, long_s, long_e, "name")
@@ -1359,6 +1368,7 @@ Association Organization Organisation Coalition Alliance Movement Front League F
 Corps Command Division Brigade Guard Legislature Presidency Regime Junta Opposition
 """.split())
 
+_SCHEME_WORDS = frozenset("Scheme Charge Tax Levy Tariff Tariffs Sanctions Regime Convention Protocol".split())
 _FAITHS = frozenset("Islam Christianity Judaism Buddhism Hinduism Sikhism Catholicism Protestantism".split())
 
 _STATE_INSTITUTIONS = {"Army", "Navy", "Air Force", "Military", "Government", "Administration", "Armed Forces",
