@@ -54,6 +54,7 @@ from .gazetteer import (
     HitKind,
     load_gazetteer,
 )
+from .furniture import furniture_spans
 from .nlp import load_nlp
 
 # ------------------------------------------------------------------ vocabulary
@@ -135,9 +136,9 @@ NOT_NAME_WORDS = _MONTHS | {
     "Times", "Post", "News", "Daily", "Journal", "Review", "Index", "Report", "Act", "Law", "Plan",
 }
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_](?:[^\W\d_]|['’])+(?:-[^\W\d_]+)*|(?:[^\W\d_]\.)+|[A-Z]\.[A-Z]|"
-                         r"(?:van|von|de|da|del|der|di|la|le|bin|al|ibn|du|al-[^\W\d_]+)|Jr\.?|Sr\.?|II|III)$")
+                         r"(?:van|von|de|da|del|der|di|la|le|bin|al|ibn|du|(?:al|el|ul)-[^\W\d_]+)|Jr\.?|Sr\.?|II|III)$")
 _LOWER_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
-_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "la", "le", "bin", "al", "ibn", "du"}
+_PARTICLES = {"van", "von", "de", "da", "del", "der", "den", "di", "la", "le", "bin", "al", "ibn", "du"}
 _TITLE_WORDS = sorted({t for t in TITLES} | {"Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Dr.", "Dr", "Prof.",
                                               "Professor", "former", "Former", "late", "then-", "acting",
                                               "Acting", "ex-", "Ex-", "incumbent"}, key=len, reverse=True)
@@ -361,7 +362,7 @@ def _name_token(t: str) -> bool:
     """A capitalised name word ("Vučić", "Geun-hye", "O'Neill", "E."), a particle or a suffix."""
     if not _NAME_TOKEN.match(t):
         return False
-    return t[0].isupper() or t in _LOWER_PARTICLES or t.startswith("al-")
+    return t[0].isupper() or t in _LOWER_PARTICLES or t.startswith(("al-", "el-", "ul-"))
 
 
 def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
@@ -375,11 +376,21 @@ def _name_tokens_ok(name: str, g: Gazetteer, blocked_words: set[str]) -> bool:
             return False
     if any(t in g.state_surfaces or t in g.demonym_surfaces for t in toks):
         return False
+    if toks[0].upper() in SHIP_PREFIXES or any(t.upper() in CORPORATE_SUFFIXES or t in NAMED_THING_WORDS for t in toks[1:]):
+        return False  # "USS Gerald R. Ford" is a ship, "Planet Labs PBC" a company
     if toks[-1].lower() in _PLACE_HEADS or any(t in ORG_WORDS for t in toks[1:]):
         return False  # "Sittwe Township", "Alwaleed Bin Talal Center": a place or an organisation
     if name in blocked_words or g.org_by_surface(name) is not None:
         return False
     return True
+
+
+# Ship prefixes (a navy's vessels are named after people) and company suffixes: never a person's name.
+SHIP_PREFIXES = frozenset("USS USNS HMS HMAS HMCS HMNZS INS RFS ROKS PNS TCG BRP KRI".split())
+# Things named after people ("the Richard L. Garwin Award", "the Nobel Peace Prize"): no person.
+NAMED_THING_WORDS = frozenset("Award Awards Prize Prizes Medal Lecture Lectures Fellowship Fellowships Scholarship "
+                              "Professorship Trophy Memorial Doctrine".split())
+CORPORATE_SUFFIXES = frozenset("PBC LLC LLP PLC INC INC. LTD LTD. CORP CORP. GMBH".split())
 
 
 def _initials(name: str) -> list[str]:
@@ -413,12 +424,16 @@ class _TextPass:
         self.doc = doc
         self.source = source
         self.index = index
-        self.hits = [h for h in g.match(text, extra_languages=languages)]
+        # credits, share buttons, copyright and bare-name lines: no person or organization comes from
+        # them (states keep their own rules)
+        self.furniture = furniture_spans(text)
+        self.hits = [h for h in g.match(text, extra_languages=languages)
+                     if not (h.kind in (HitKind.ORG, HitKind.EVENT) and _overlaps(self.furniture, h.start, h.end))]
         self.by_start = {h.start: h for h in self.hits}
         self.by_end = {h.end: h for h in self.hits}
         self.taken: list[tuple[int, int]] = []  # spans already assigned to an entity
         self.blocked: list[tuple[int, int]] = [(h.start, h.end) for h in self.hits
-                                               if h.kind in (HitKind.IGNORE, HitKind.LANGUAGE)]
+                                               if h.kind in (HitKind.IGNORE, HitKind.LANGUAGE)] + self.furniture
         self.sent_starts: list[int] | None = None
 
 
@@ -479,6 +494,8 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
             long_s, long_e = _clean_span_text(p.text, m.start("long"), m.end("long"))
             long = p.text[long_s:long_e]
             acr = m.group("acr")
+            if _overlaps(p.furniture, m.start(), m.end()):
+                continue
             if not _acronym_fits(long, acr):
                 # the long form may start later ("... the North Atlantic Treaty Organization (NATO)")
                 words = long.split()
@@ -500,6 +517,15 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
                     long_s = long_e - len(long)
             if _overlaps([(h.start, h.end) for h in p.hits if h.kind in (HitKind.STATE, HitKind.ORG)], long_s, long_e):
                 continue  # a state ("United States of America (USA)") or a known organisation
+            head_word = long.split()[-1].strip(",.")
+            if (head_word in NOT_ORG_WORDS or head_word in _SCHEME_WORDS) and not any(
+                    w.strip(",.") in ORG_WORDS for w in long.split()):
+                # a treaty, scheme or law and its acronym ("Traffic Separation Scheme (TSS)"): no organisation,
+                # here or where the acronym recurs
+                p.blocked.append((long_s, long_e))
+                for q in passes:
+                    q.blocked.extend((a.start(), a.end()) for a in re.finditer(r"(?<![\w-])" + re.escape(acr) + r"(?![\w-])", q.text))
+                continue
             ent = org_entity(g, long)
             ent.alternate_names.add(acr)
             mention(p, ent, long_s, long_e, "name")
@@ -509,7 +535,7 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
         acr_re = re.compile(r"(?<![\w(])(" + "|".join(re.escape(a) for a in acronyms) + r")(?![\w)])")
         for p in passes:
             for m in acr_re.finditer(p.text):
-                if not _overlaps(p.taken, m.start(), m.end()):
+                if not _overlaps(p.taken, m.start(), m.end()) and not _overlaps(p.furniture, m.start(), m.end()):
                     mention(p, acronyms[m.group(1)], m.start(), m.end(), "acronym")
 
     # 3. people
@@ -587,7 +613,8 @@ def _state_bodies(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, int]]:
     found = []
     org_spans = [(h.start, h.end) for h in p.hits if h.kind in (HitKind.ORG, HitKind.EVENT)]
     for h in p.hits:
-        if h.kind not in (HitKind.STATE, HitKind.DEMONYM) or _overlaps(org_spans, h.start, h.end):
+        if h.kind not in (HitKind.STATE, HitKind.DEMONYM) or _overlaps(org_spans, h.start, h.end) \
+                or _overlaps(p.furniture, h.start, h.end):
             continue
         m = _STATE_BODY.match(p.text[h.end:h.end + 80])
         if m is None or (h.kind is HitKind.DEMONYM and m.group("gap").startswith(("'", "’"))):
@@ -665,13 +692,13 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
     for p in passes:
         spans: list[tuple[int, int]] = []
         if p.doc is not None:
-            spans += [(e.start_char, e.end_char) for e in p.doc.ents if e.label_ == "PERSON"]
+            spans += [(e.start_char, _person_tail(p, e, g)) for e in p.doc.ents if e.label_ == "PERSON"]
         spans += [(m.start(), m.end()) for m in _TITLE_THEN_NAME.finditer(p.text)]
         spans += _name_shaped_spans(p, person_surnames)
         for s, e in spans:
             if _overlaps(p.blocked, s, e):
                 continue
-            mh = re.match(r"^-[a-z]+\b", p.text[e:e + 20])  # spaCy cut "Yoon Suk|-yeol"
+            mh = re.match(r"^-[a-z]+\b|^ (?:al|el|ul)-[^\W\d_]+", p.text[e:e + 30])  # spaCy cut "Yoon Suk|-yeol", "Abdel Fattah| el-Sissi"
             if mh:
                 e += mh.end()
             s, e = _clean_span_text(p.text, s, e)
@@ -719,8 +746,11 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
             same_ends = t2 and toks and t2[0] == toks[0] and t2[-1] == toks[-1] and set(t2) <= set(toks) and (
                 not _initials(fulls[k2].name) or _initials(fulls[k2].name) == _initials(fulls[k].name))  # George W. ≠ George H.W.
             prefix = k.startswith(k2 + "-") and len(t2) >= 2  # "Yoon Suk" of "Yoon Suk-yeol"
+            first2 = fulls[k2].name.split()[0]
+            initial = (bool(_INITIALS.fullmatch(first2)) and len(first2.rstrip(".")) == 1 and t2 and toks
+                       and t2 == toks[-len(t2):] and toks[0].startswith(first2[0]))  # "T. Postol" of "Theodore Postol"
             suffix = k.endswith("-" + k2) and len(t2) >= 2  # "Broz Tito" of "Josip Broz Tito"
-            if same_ends or prefix or suffix:
+            if same_ends or prefix or suffix or initial:
                 alias_of[k2] = k
     # canonical names: verified label, else known person, else the longest variant
     canon: dict[str, Entity] = {}
@@ -778,7 +808,8 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
         if full_re is not None:
             for m in full_re.finditer(p.text):
                 ent = variants[m.group(0)]
-                if _overlaps(p.taken, m.start(), m.end()) or ent.key in out.author_keys:
+                if _overlaps(p.taken, m.start(), m.end()) or ent.key in out.author_keys \
+                        or _overlaps(p.furniture, m.start(), m.end()):
                     continue
                 mention(p, ent, m.start(), m.end(), "name")
         for t_re, ent in _partial_patterns(partials):
@@ -792,7 +823,7 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
         # (e) single names of well-known people (with a title or a PERSON label), when no full name claims them
         if p.doc is not None:
             for s, e, title in _single_name_candidates(p):
-                if _overlaps(p.taken, s, e):
+                if _overlaps(p.taken, s, e) or _overlaps(p.furniture, s, e):
                     continue
                 word = p.text[s:e]
                 kp = g.known_person(word)
@@ -835,6 +866,26 @@ _LEADING_NON_NAME = {"when", "yet", "but", "and", "or", "if", "as", "while", "af
                      "mrs", "dr", "prof", "sir", "president", "minister", "former", "late"}
 
 
+def _person_tail(p: "_TextPass", ent: Span, g: Gazetteer) -> int:
+    """Where a PERSON span of two or more words ends when the model cut the name short ("Min Aung|
+    Hlaing assumes"): the next word is a proper noun outside any entity, capitalised, and a name word."""
+    end = ent.end_char
+    if len(ent) < 2:
+        return end  # a one-word span is no name cut short
+    doc = ent.doc
+    i = ent.end
+    while i < len(doc) and i < ent.end + 2:
+        tok = doc[i]
+        prev = doc[i - 1]
+        if tok.pos_ != "PROPN" or tok.ent_type_ or prev.whitespace_ != " " or not tok.text[:1].isupper() \
+                or not _name_token(tok.text) or tok.text in NOT_NAME_WORDS or tok.text in ORG_WORDS \
+                or g.is_state_word(tok.text) or tok.text in g.demonym_surfaces:
+            break
+        end = tok.idx + len(tok.text)
+        i += 1
+    return end
+
+
 def _name_shaped_spans(p: "_TextPass", surnames: set[str]) -> list[tuple[int, int]]:
     """Two to four capitalised words that are a person by their context: set off by a personal role
     in apposition, or ending in a surname the parser tags as a person elsewhere in the document."""
@@ -875,7 +926,9 @@ def _alternation(variants: dict[str, Entity]) -> re.Pattern[str] | None:
 
 
 def _partial_patterns(partials: dict[str, Entity]) -> list[tuple[re.Pattern[str], Entity]]:
-    return [(re.compile(r"(?<![\w-])(" + re.escape(t) + r")(?:['’]s?)?(?![\w-])"), ent) for t, ent in partials.items()]
+    # a surname keeps its particles ("Van Den Hoek", "de Gaulle")
+    return [(re.compile(r"(?<![\w-])((?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]en|[Dd]er|[Dd]a|[Dd]i|[Ll]a|[Ll]e|[Dd]u)\s+){0,2}"
+                        + re.escape(t) + r")(?:['’]s?)?(?![\w-])"), ent) for t, ent in partials.items()]
 
 
 def _partial_ok(p: _TextPass, s: int, e: int) -> bool:
@@ -1184,6 +1237,22 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
             else:
                 label = e.label_
             surface = p.text[s:t]
+            mp = re.search(r"['’]s\s+(?=[A-Z])", surface) if label == "ORG" else None
+            if mp:
+                # "Tufts University’s Feinstein International Center", "the UN’s Economic and Social
+                # Commission for Western Asia": an institution's possessive, then a name of its own
+                # (not "Pakistan People's Party", nor a state's "Vietnam’s Communist Party")
+                poss_e = s + mp.start()
+                poss = p.text[s:poss_e].split()
+                org_before = any(x.start == s and x.end == poss_e and x.entity_key.startswith("org/")
+                                 for x in out.mentions if x.source is p.source and x.index == p.index)
+                shaped = bool(poss) and poss[0][:1].isupper() and any(w in ORG_WORDS for w in poss)
+                if org_before or shaped:
+                    if shaped and not org_before and not _overlaps(p.taken, s, poss_e) \
+                            and not _overlaps(p.blocked, s, poss_e):
+                        mention(p, org_entity(g, p.text[s:poss_e]), s, poss_e, "name")
+                    s = s + mp.end()
+                    surface = p.text[s:t]
             words = surface.split()
             if not words or not words[0][:1].isupper():
                 continue
@@ -1200,7 +1269,11 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                     continue
                 inner_orgs = [x for x in inner if x.entity_key.startswith("org/")]
                 if inner_orgs:
-                    if not any(w.strip(",.") in ORG_WORDS for w in p.text[max(x.end for x in inner_orgs):t].split()):
+                    # an institution word after the inner name ("United Nations Institute for …"), or
+                    # before it with "of" ("Department of Foreign Affairs", "Ministry of Foreign Affairs")
+                    head = p.text[s:min(x.start for x in inner_orgs)].split()
+                    if not any(w.strip(",.") in ORG_WORDS for w in p.text[max(x.end for x in inner_orgs):t].split()) \
+                            and not (len(head) >= 2 and head[-1] in ("of", "for") and head[-2] in ORG_WORDS):
                         continue
                     for x in inner_orgs:  # the longer name wins
                         out.mentions.remove(x)
@@ -1215,12 +1288,26 @@ def _extract_spacy_spans(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                 if is_acronym and (surface in NOT_ORG_ACRONYMS or (
                         org_counts.get(surface, 0) < 2 and not _org_apposition(p.doc, e))):
                     continue  # "GMT", "LNG", a heading word in capitals: an unknown acronym must recur
+                if len(words) == 1 and surface in GENERIC_ORG_NOUNS:
+                    continue  # "the Council", "the Commission", "the Cabinet": a reference back, not a name
+                if words[-1][:1].islower() and any(w in ("of", "on", "for", "in", "at", "to", "the") for w in words[1:-1]):
+                    continue  # "Council on the mission": a name runs into the sentence
                 shaped = any(w.strip(",.") in ORG_WORDS for w in words)
                 if not (shaped or is_acronym or (len(words) == 1 and (
                         org_counts.get(surface, 0) >= 2 or _org_apposition(p.doc, e)))):
                     continue
                 if len(words) > 8:
                     continue
+                if len(words) == 1 and not shaped and not is_acronym:
+                    # a one-word name spaCy calls an organization: not a person's surname ("Connolly"),
+                    # not a faith, not a place wherever the text names it ("the port of Fujairah")
+                    if surface in person_words or surface in _FAITHS:
+                        continue
+                    found = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(surface) + r"(?![\w-])", p.text)]
+                    if found and all(_place_context(p.text, x, x + len(surface)) for x in found) \
+                            and not _org_apposition(p.doc, e) and not any(
+                                _ORG_APPOS_AFTER.match(p.text[x + len(surface):x + len(surface) + 80]) for x in found):
+                        continue
                 mention(p, org_entity(g, surface), s, t, "name")
             elif label in ("GPE", "LOC", "FAC"):
                 if surface in person_words:
@@ -1271,12 +1358,28 @@ GDP GNP CPI LNG LPG CO2 COVID COVID-19 HIV AIDS SARS MERS PPE
 CEO CFO COO CTO MP MPs MEP PM AM TV PR IT AI VIP UK-US LGBT LGBTQ ID PDF FAQ
 """.split())
 
+# One-word institution nouns that a text uses for a body it has named or will name in full
+# ("the Council", "the Commission", "the Government", "the Territory"): never a name on their own.
+GENERIC_ORG_NOUNS = frozenset("""
+Army Navy Cabinet Commission Council Government Media State Territory Administration Ministry Committee Court
+Agency Department Office Authority Board Assembly Party Police Military Forces Embassy Secretariat Directorate
+Bureau Service Mission Community Group Company Corporation Institute University Foundation Centre Center
+Association Organization Organisation Coalition Alliance Movement Front League Federation Union Bank Fund
+Corps Command Division Brigade Guard Legislature Presidency Regime Junta Opposition
+""".split())
+
+_SCHEME_WORDS = frozenset("Scheme Charge Tax Levy Tariff Tariffs Sanctions Regime Convention Protocol".split())
+_FAITHS = frozenset("Islam Christianity Judaism Buddhism Hinduism Sikhism Catholicism Protestantism".split())
+
 _STATE_INSTITUTIONS = {"Army", "Navy", "Air Force", "Military", "Government", "Administration", "Armed Forces",
                        "Forces", "Coast Guard", "Embassy", "Ministry", "Foreign Ministry", "Defence Ministry",
                        "Defense Ministry", "Cabinet", "Regime", "Presidency", "Army Forces", "Marines", "Military Forces"}
 _ORG_HEAD_NOUNS = {"party", "partner", "group", "organisation", "organization", "company", "movement", "agency",
                    "firm", "coalition", "alliance", "bloc", "militia", "network", "outlet", "newspaper", "broadcaster",
                    "institute", "think-tank", "bank", "union", "faction", "force", "corporation", "conglomerate"}
+
+
+_ORG_APPOS_AFTER = re.compile(r"^,\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,4}(?:" + "|".join(sorted(_ORG_HEAD_NOUNS)) + r")s?\b")
 
 
 def _org_apposition(doc: Doc, ent: Span) -> bool:

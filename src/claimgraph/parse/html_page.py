@@ -78,7 +78,8 @@ WEIGHTS = {
     "authors": {"json-ld": 3, "meta:byl": 3, "byline": 3, "itemprop": 2, "author-box": 2, "article:author": 2, "meta:author": 2,
                 "trafilatura": 1},
     "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1},
-    "publisher": {"json-ld": 3, "og:site_name": 3, "title-suffix": 2, "application-name": 1, "trafilatura": 1, "copyright": 1},
+    "publisher": {"json-ld": 3, "og:site_name": 3, "title-suffix": 2, "application-name": 1, "trafilatura": 1, "copyright": 1,
+                  "logo": 1},
 }
 
 
@@ -351,6 +352,26 @@ def site_beside_headline(title: str | None, headlines: set[str]) -> str | None:
 _COPYRIGHT_TEXT_RE = re.compile(r"(?:©|\(c\)|copyright)", re.IGNORECASE)
 
 
+_LOGO_ALT_RE = re.compile(r"^(?:the\s+)?(?P<site>[^|:,]{2,60}?)\s+logo\b", re.IGNORECASE)
+
+
+def logo_name(doc) -> str | None:
+    """The site's name as its logo's alternative text gives it ("UN News Centre logo and link back
+    to News Centre home", "Euronews logo"); of a family of logos ("UN Logo"), the most specific."""
+    names: list[str] = []
+    for alt in doc.xpath("//body//img/@alt"):
+        m = _LOGO_ALT_RE.match(_clean(str(alt)) or "")
+        if m and m.group("site")[:1].isupper() and m.group("site") not in names:
+            names.append(m.group("site").strip())
+    if not names:
+        return None
+    keys = [_org_key(n) for n in names]
+    if len(set(keys)) > 1 and not all(any(k2 != k and k2.startswith(k) for k2 in keys) or k == max(keys, key=len)
+                                      for k in keys):
+        return None  # logos of unrelated sites (partners, apps): no evidence of this one
+    return max(names, key=len)
+
+
 def visible_copyright_holders(doc) -> list[str]:
     """Holders of the copyright lines the page shows (not in scripts or comments), legal and
     corporate suffixes off: '© Copyright 2022 - St. Lucia Times.' -> 'St. Lucia Times'."""
@@ -531,6 +552,7 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     c.publisher = [(src, site_beside_headline(v, heads) or v) if src == "trafilatura" else (src, v) for src, v in c.publisher]
     for holder in visible_copyright_holders(doc):
         c.add("publisher", "copyright", holder)
+    c.add("publisher", "logo", logo_name(doc))
     try:
         from htmldate import find_date as htmldate_find_date
 

@@ -1334,6 +1334,8 @@ _TITLE_SUFFIX_RE = re.compile(r"^(?P<head>.+?)\s+(?P<sep>\||-|–|—|::|•)\s+
 
 
 def _looks_like_site_name(text: str) -> bool:
+    if NAV_LABEL_RE.match(text.strip(" .,;:|")):
+        return False
     words = text.split()
     if not 1 <= len(words) <= 7 or not looks_like_heading(text, max_words=7) or text[-1] in ".?!":
         return False
@@ -1387,8 +1389,17 @@ LEGAL_SUFFIX_RE = re.compile(r"(?:,?\s+(?:inc|llc|ltd|limited|gmbh|plc|s\.a|co)\
                              re.IGNORECASE)
 DOMAIN_RE = re.compile(r"\b(?:[\w-]+\.)*(?P<label>[\w-]{3,})\.(?:com|org|net|info|co\.uk|co|news|az|int|edu|eu)\b", re.IGNORECASE)
 # A company's name after a copyright sign is often the site's owner, not the site: "VICE Media Group", "Times Newspapers".
+# A bare "Group" stays: it ends many institutions' own names ("International Crisis Group", "Eurasia Group").
 CORPORATE_SUFFIX_RE = re.compile(r"(?<=\w)\s+(?:media group|media holdings|newspapers|holdings|publishing(?: group| company)?|"
-                                 r"corporation|company|group)$", re.IGNORECASE)
+                                 r"corporation|company)$", re.IGNORECASE)
+# Navigation and legal labels that sit where a site's name might ("Press room", "Ad Policy", "Copyright Notice").
+NAV_LABEL_RE = re.compile(
+    r"^(?:(?:ad|ads|advertising|privacy|cookie|cookies|editorial|ethics|comments?|corrections?|content|accessibility|"
+    r"copyright|legal|data|subscription|refund|community|moderation)\s+(?:polic(?:y|ies)|notice|guidelines|standards|"
+    r"statement|information)|(?:press|news|media)\s*(?:room|releases?|office|kit|cent(?:er|re))|"
+    r"(?:copyright|legal|privacy)\s+notice|notice|site\s*map|terms(?:\s+(?:of\s+(?:use|service)|(?:and|&)\s+conditions))?|"
+    r"(?:contact|about)(?:\s+us)?|help|faq|careers|jobs|imprint|impressum|disclaimer|advertise|donate|newsletters?|"
+    r"subscribe|shop|events|podcasts|corrections)$", re.IGNORECASE)
 PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "title-suffix": 2, "copyright": 1,
                      "site-line": 1, "masthead": 1}
 
@@ -1410,7 +1421,8 @@ def _holder(text: str) -> str | None:
     text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
     text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
     text = CORPORATE_SUFFIX_RE.sub("", text).strip(" ,.;:")
-    if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE):
+    if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE) \
+            or NAV_LABEL_RE.match(text):
         return None
     return text
 
@@ -1418,6 +1430,25 @@ def _holder(text: str) -> str | None:
 def page_domains(page_text: str) -> set[str]:
     """Site names as the page's web and mail addresses spell them ('news@dailyplanet.com' -> 'dailyplanet')."""
     return {m.group("label").casefold().replace("-", "") for m in DOMAIN_RE.finditer(page_text)}
+
+
+_SITE_PHRASE_RE = re.compile(r"(?<![\w.@/-])[A-Z][\w&'’-]*(?:[ \t]+[A-Z][\w&'’-]*){0,3}(?![\w@/-])")
+
+
+def _phrases_spelling(labels: set[str], page_text: str) -> dict[str, int]:
+    """Capitalised phrases of the page that spell one of its own addresses' names, with their counts."""
+    counts: dict[str, int] = {}
+    if not labels:
+        return counts
+    for m in _SITE_PHRASE_RE.finditer(page_text):
+        words = m.group(0).split()
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                phrase = " ".join(words[i:j])
+                key = _site_key(phrase)
+                if len(key) >= 4 and key in labels and _looks_like_site_name(phrase):
+                    counts[phrase] = counts.get(phrase, 0) + 1
+    return counts
 
 
 def publisher_candidates(units: list["Unit"], title_index: int | None, suffix: str | None,
@@ -1475,7 +1506,13 @@ def decide_page_publisher(units: list["Unit"], page_text: str, title_index: int 
     labels = page_domains(page_text)
     candidates = publisher_candidates(units, title_index, suffix, labels)
     if not candidates:
-        return None
+        # nothing names the site outright: the name the page's own web address spells, as the page
+        # prints it more than once ("hertie-school.org" and "Visit the Hertie School")
+        spelled = _phrases_spelling(labels, page_text)
+        best = max(spelled, key=lambda ph: (spelled[ph], len(ph)), default=None)
+        if best is None or spelled[best] < 2:
+            return None
+        candidates = [("site-line", best)]
     gazetteer = load_gazetteer()
     pools: dict[str, list[tuple[int, str]]] = {}
     sources: dict[str, set[str]] = {}
