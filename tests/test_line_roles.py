@@ -94,7 +94,20 @@ def test_modes_and_a_fold_tagger(tmp_path):
         assert units[roles.title_index].text == GOLD["headline"]
     with line_roles.model_override(None, mode="rules"):
         assert line_roles.label_units(units, text, None) is None
-    assert line_roles.current_mode() == json.loads(line_roles.MODEL_PATH.with_suffix(".json").read_text())["mode"]
+    assert line_roles.current_mode() == "rules"  # the labeller is off unless CLAIMGRAPH_LINE_LABELLER says on
+
+
+def test_the_labeller_is_a_setting(monkeypatch):
+    from claimgraph.config import get_settings
+
+    monkeypatch.setenv("CLAIMGRAPH_LINE_LABELLER", "true")
+    get_settings.cache_clear()
+    try:
+        assert line_roles.current_mode() == json.loads(line_roles.MODEL_PATH.with_suffix(".json").read_text())["mode"]
+    finally:
+        monkeypatch.delenv("CLAIMGRAPH_LINE_LABELLER")
+        get_settings.cache_clear()
+    assert line_roles.current_mode() == "rules"
 
 
 def test_corporate_suffix_is_not_the_site():

@@ -354,7 +354,13 @@ def trained_mode() -> str:
 
 
 def current_mode() -> str:
-    return str(_override.get("mode") or trained_mode())
+    """The mode pages are parsed in: an override's, else the shipped model's when the labeller is
+    on (CLAIMGRAPH_LINE_LABELLER), else "rules"."""
+    from ..config import get_settings
+
+    if _override.get("mode"):
+        return str(_override["mode"])
+    return trained_mode() if get_settings().line_labeller else "rules"
 
 
 @dataclass
