@@ -21,6 +21,7 @@ from claimgraph.stores.remote import RemoteGraphStore
 from claimgraph.stores import OxigraphStore, StoreError
 from claimgraph.sources.http import FetchConfig
 from test_web_sources import ARTICLES, SITE, Route, SiteServer
+from test_web_sources import site  # noqa: F401  (the fixture: a stand-in site on 127.0.0.1)
 
 CG = "https://w3id.org/claimgraph/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -37,14 +38,6 @@ def prefect_env(tmp_path_factory):
     with prefect_test_harness(server_startup_timeout=120):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield
-
-
-@pytest.fixture
-def site():
-    server = SiteServer().start()
-    server.add_articles()
-    yield server
-    server.stop()
 
 
 def write_registry(path: Path, site: SiteServer, *extra: str) -> Path:

@@ -25,6 +25,7 @@ from claimgraph.sources.registry import SourceSpec
 from claimgraph.stores import OxigraphStore
 from conftest import start_claimgraph_server
 from test_web_sources import ARTICLES, Route, SiteServer
+from test_web_sources import site  # noqa: F401  (the fixture: a stand-in site on 127.0.0.1)
 
 pytestmark = pytest.mark.slow
 
@@ -59,14 +60,6 @@ def all_quads_but(path: Path, skip) -> set[str]:
     with OxigraphStore(path, read_only=True) as store:
         return {str(q) for q in store.native.quads_for_pattern(None, None, None, None)
                 if not skip(getattr(q.graph_name, "value", ""))}
-
-
-@pytest.fixture
-def site():
-    server = SiteServer().start()
-    server.add_articles()
-    yield server
-    server.stop()
 
 
 def test_a_hostile_page_loads_its_safe_parts_changes_nothing_else_and_renders_inert(site, tmp_path):

@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import HANG_S, wait_until
 from deep_queries import SHAPES, nested_filter_10kb
 from test_api import DOC1, DOC2, G1, G2, NAMES, Server, make_store, names_of
 
 pytestmark = pytest.mark.slow
 
-HANG_S = 120  # only a hung server takes this long
 TOKEN = "isolation-token"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 _V = " ".join(str(i) for i in range(400))
@@ -43,16 +43,6 @@ def worker_pids(server: Server) -> set[int]:
         if b"claimgraph.api.query_worker" in cmdline:
             out.add(int(stat.parent.name))
     return out
-
-
-def wait_until(condition, what: str, timeout: float = HANG_S):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"still waiting after {timeout:.0f} s: {what}")
 
 
 def client_from(address: str, timeout: float = HANG_S) -> httpx.Client:

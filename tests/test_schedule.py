@@ -16,6 +16,7 @@ import pytest
 from claimgraph.stores import OxigraphStore
 from conftest import ServerProcess, free_port
 from test_web_sources import ARTICLES, SiteServer
+from test_web_sources import site  # noqa: F401  (the fixture: a stand-in site on 127.0.0.1)
 
 pytestmark = pytest.mark.slow
 PATHS = list(ARTICLES)
@@ -45,14 +46,6 @@ def prefect_server(tmp_path_factory):
     server = ServerProcess([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                            env, tmp / "server.log", api + "/health", timeout=120, cwd=tmp)
     yield api, env, tmp
-    server.stop()
-
-
-@pytest.fixture
-def site():
-    server = SiteServer().start()
-    server.add_articles()
-    yield server
     server.stop()
 
 
