@@ -43,54 +43,14 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from virtuoso_config import sql_statements, virtuoso_ini  # noqa: E402  (the tests' config, sized here)
+
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT.parent / "shared" / "tools" / "sparql_load_bench.py"
 BIN = Path(sys.executable).parent
 TARGETS = ["embedded-api", "oxigraph-server", "oxigraph-api", "virtuoso", "virtuoso-api"]
 TOKEN = "bench-" + secrets.token_hex(8)
-
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 200000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-ServerThreads = 20
-CheckpointInterval = 60
-NumberOfBuffers = {buffers}
-MaxDirtyBuffers = {dirty}
-MaxQueryMem = 1G
-DirsAllowed = ., {data_dir}
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {d}/www
-ServerThreads = 20
-MaxKeepAlives = 20
-KeepAliveTimeout = 10
-EnabledDavVSP = 0
-
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 0
-MaxQueryCostEstimationTime = 0
-"""
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -132,19 +92,18 @@ class Virtuoso:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "www").mkdir(exist_ok=True)
         self.sql_port, self.http_port = free_port(), free_port()
-        (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(
-            d=folder, sql_port=self.sql_port, http_port=self.http_port, buffers=buffers,
-            dirty=buffers * 3 // 4, data_dir=data_dir))
+        (folder / "virtuoso.ini").write_text(virtuoso_ini(  # the tests' template, sized for loading
+            folder, self.sql_port, self.http_port, checkpoint_remap=200000, threads=20, buffers=buffers,
+            dirty=buffers * 3 // 4, query_mem="1G", dirs_allowed=f"., {data_dir}", http_threads=20, keep_alives=20,
+            max_rows=1000000, max_seconds=0, max_cost_seconds=0))
         self.log = folder / "virtuoso.out"
         self.proc = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],
                                      cwd=folder, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.http_port}"
         wait_http(self.base + "/sparql", self.proc, self.log, post=True)
         self.user, self.password = "claimgraph", "p" + secrets.token_hex(12)
-        statements = [line for line in (ROOT / "scripts" / "virtuoso-init.sql").read_text().splitlines()
-                      if line.strip() and not line.lstrip().startswith("--")]
         self.isql(f"DB.DBA.USER_CREATE('{self.user}', '{self.password}'); GRANT SPARQL_UPDATE TO \"{self.user}\"; "
-                  f"DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{self.user}', 7);\n" + "\n".join(statements))
+                  f"DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{self.user}', 7);\n" + sql_statements())
 
     def isql(self, sql: str, timeout: float = 7200) -> str:
         r = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={sql}"],

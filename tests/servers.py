@@ -64,8 +64,10 @@ import pytest
 
 from conftest import need
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from virtuoso_config import sql_statements, virtuoso_ini  # noqa: E402  (one config for tests and benchmark)
+
 BIN = Path(sys.executable).parent
-VIRTUOSO_INIT = Path(__file__).resolve().parents[1] / "scripts" / "virtuoso-init.sql"  # what the API needs of it
 
 
 def _free_port() -> int:
@@ -173,49 +175,6 @@ def oxigraph_server(tmp_path_factory):
 
 # -- Virtuoso Open Source ----------------------------------------------------------------------
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-ServerThreads = 10
-CheckpointInterval = 60
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-MaxQueryMem = 256M
-DirsAllowed = {d}
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {d}/www
-ServerThreads = 4
-MaxKeepAlives = 10
-KeepAliveTimeout = 10
-EnabledDavVSP = 0
-
-[SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryExecutionTime = 120
-MaxQueryCostEstimationTime = 400
-"""
-
-
 def _isql(exe: str, sql_port: int, password: str, sql: str) -> str:
     r = subprocess.run([exe, f"127.0.0.1:{sql_port}", "dba", password, f"exec={sql}"],
                        capture_output=True, text=True, timeout=60)
@@ -224,18 +183,12 @@ def _isql(exe: str, sql_port: int, password: str, sql: str) -> str:
     return r.stdout
 
 
-def sql_statements(path: Path) -> str:
-    """A SQL script without its comment lines (`isql-vt exec=` does not take them)."""
-    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
-                     if line.strip() and not line.lstrip().startswith("--"))
-
-
 def start_virtuoso(folder: Path) -> tuple[SparqlServer, callable]:
     server_exe, isql_exe = need("virtuoso")  # skips, naming it, when it is missing (in CI: fails)
     sql_port, http_port = _free_port(), _free_port()
     (folder / "www").mkdir(parents=True, exist_ok=True)
     ini = folder / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(d=folder, sql_port=sql_port, http_port=http_port))
+    ini.write_text(virtuoso_ini(folder, sql_port, http_port))
     log = folder / "virtuoso.out"
     with open(log, "wb") as fh:
         proc = subprocess.Popen([server_exe, "+foreground", "+configfile", str(ini)], cwd=folder,
@@ -248,7 +201,7 @@ def start_virtuoso(folder: Path) -> tuple[SparqlServer, callable]:
             DB.DBA.USER_CREATE('{user}', '{password}');
             GRANT SPARQL_UPDATE TO "{user}";
             DB.DBA.RDF_DEFAULT_USER_PERMS_SET('{user}', 7);
-""") + sql_statements(VIRTUOSO_INIT) + f"\nUSER_SET_PASSWORD('dba', '{dba_password}');")
+""") + sql_statements() + f"\nUSER_SET_PASSWORD('dba', '{dba_password}');")
     except BaseException:
         _stop(proc)  # a server whose setup failed must not outlive the test run
         raise
