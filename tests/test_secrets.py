@@ -21,7 +21,8 @@ import pytest
 from claimgraph.api import auth
 from claimgraph.api.answers import ProtocolError
 from claimgraph.config import Settings, load_write_token
-from claimgraph.stores.remote import RemoteGraphStore
+from claimgraph.stores.base import StoreError
+from claimgraph.stores.remote import RemoteGraphStore, store_auth
 from conftest import SEEDS, cli_env, run_cli, start_claimgraph_server
 
 
@@ -53,6 +54,22 @@ def test_a_token_file_open_to_others_is_refused_and_says_why(tmp_path):
     path.chmod(0o400)
     assert load_write_token(Settings(write_token_file=path))[0].get_secret_value() == "file-token"
 
+
+
+def test_a_store_password_file_open_to_others_is_refused_naming_it(tmp_path):
+    """The store's password file is held to the token file's rule: readable by its owner only."""
+    path = tmp_path / "store-password"
+    path.write_text("s3cret-pass\n", encoding="utf-8")
+    settings = Settings(sparql_url="http://127.0.0.1:9/sparql", store_auth="basic", store_user="cg",
+                        store_password_file=path)
+    path.chmod(0o644)
+    with pytest.raises(StoreError) as refused:
+        store_auth(settings)
+    assert str(path) in str(refused.value) and "chmod 600" in str(refused.value)
+    assert "s3cret-pass" not in str(refused.value)
+    path.chmod(0o600)
+    _, make_auth = store_auth(settings)
+    assert isinstance(make_auth(), httpx.BasicAuth)
 
 def test_what_the_flows_hand_to_a_task_runner_holds_no_token(monkeypatch):
     """Dask pickles a submitted task's inputs (cloudpickle): the run, the batch, the source's spec and

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         None, description="How to authenticate to the store (default: bearer with a token, basic with a user)")
     store_user: str | None = Field(None, description="User name for the store (basic or digest)")
     store_password: SecretStr | None = Field(None, description="Password for the store (basic or digest)")
-    store_password_file: Path | None = Field(None, description="File whose first line is store_password")
+    store_password_file: Path | None = Field(None, description="File whose first line is store_password (mode 600)")
     store_token: SecretStr | None = Field(None, description="Bearer token for the store")
     store_dialect: Literal["auto", "oxigraph", "virtuoso", "generic"] = Field(
         "auto", description="The server's quirks to respect (auto: from its Server header)")
@@ -152,21 +152,26 @@ def load_write_token(settings: Settings) -> tuple[SecretStr | None, str | None]:
     Read on every call, so a token can be rotated without a restart."""
     if settings.write_token is not None and settings.write_token.get_secret_value():
         return settings.write_token, None
-    path = settings.write_token_file
-    if not path:
+    if not settings.write_token_file:
         return None, "set CLAIMGRAPH_WRITE_TOKEN or CLAIMGRAPH_WRITE_TOKEN_FILE to enable them"
+    return read_secret_file(settings.write_token_file, "token")
+
+
+def read_secret_file(path: Path, what: str) -> tuple[SecretStr | None, str | None]:
+    """(the first line of `path`, None), or (None, why not). A secret file that group or others
+    may read or write is refused (anyone on the machine could read or change it): `chmod 600` it."""
     try:
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
-            return None, (f"the token file {path} is open to group or others (mode {mode:o}); "
+            return None, (f"the {what} file {path} is open to group or others (mode {mode:o}); "
                           f"run `chmod 600 {path}`")
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"the token file {path} cannot be read ({getattr(exc, 'strerror', None) or exc})"
-    token = lines[0].strip() if lines else ""
-    if not token:
-        return None, f"the token file {path} is empty"
-    return SecretStr(token), None
+        return None, f"the {what} file {path} cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        return None, f"the {what} file {path} is empty"
+    return SecretStr(secret), None
 
 
 @lru_cache

@@ -58,7 +58,7 @@ import httpx
 import pyoxigraph as ox
 from pydantic import SecretStr
 
-from ..config import Settings, get_settings, load_write_token
+from ..config import Settings, get_settings, load_write_token, read_secret_file
 from ..model import LoadResult
 from .base import StoreError
 from .embedded import GraphContent, as_quads
@@ -650,8 +650,9 @@ def store_auth(settings: Settings) -> tuple[TokenSource, Callable[[], httpx.Auth
     password stays a SecretStr until an httpx.Auth is made from it."""
     password = settings.store_password
     if password is None and settings.store_password_file:
-        line = _first_line(settings.store_password_file)
-        password = SecretStr(line) if line is not None else None
+        password, why = read_secret_file(settings.store_password_file, "password")
+        if why:
+            raise StoreError(f"CLAIMGRAPH_STORE_PASSWORD_FILE: {why}")
     token = settings.store_token if settings.store_token and settings.store_token.get_secret_value() else None
     kind = settings.store_auth or ("bearer" if token else "basic" if settings.store_user else "none")
     if kind == "bearer":
@@ -700,11 +701,3 @@ def write_token(settings: Settings) -> SecretStr | None:
     CLAIMGRAPH_WRITE_TOKEN_FILE (None when neither gives one, or the file is open to others:
     config.load_write_token says why)."""
     return load_write_token(settings)[0]
-
-
-def _first_line(path) -> str | None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return (lines[0].strip() if lines else "") or None
