@@ -277,3 +277,21 @@ def test_an_acronym_the_article_defines_beats_the_gazetteers(nlp):
     ex = extract_entities(page, nlp)
     orgs = _mentioned(ex, EntityKind.ORGANIZATION)
     assert "National Intelligence Organisation" in orgs and "Massachusetts Institute of Technology" not in orgs
+
+
+def test_a_person_named_only_by_title_and_one_name(nlp):
+    page = page_from_paragraphs("Title", [
+        "President Abbas flew to Cairo, where Mr Okonkwo of the finance ministry and King Haakon's envoy waited.",
+        "General Motors said it would build a plant. Prime Minister Joe Biden's rival left.",
+        "Dalia Karimova spoke first. Mrs Karimova then warned that the talks would fail.",
+    ])
+    people = _mentioned(extract_entities(page, nlp), EntityKind.PERSON)
+    assert {"Abbas", "Okonkwo", "Haakon"} <= people
+    assert "Motors" not in people and "Joe" not in people  # a company after a rank; a title before a full name
+    # the fullest name the article gives, not the surname, and one person
+    assert "Dalia Karimova" in people and "Karimova" not in people
+
+
+def test_a_title_and_surname_take_the_one_given_name_printed_with_it(nlp):
+    page = page_from_paragraphs("Emeka Obi returns", ["Mr Obi, who left in 2001, said he would run again."])
+    assert "Emeka Obi" in _mentioned(extract_entities(page, nlp), EntityKind.PERSON)

@@ -539,7 +539,7 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
                     mention(p, acronyms[m.group(1)], m.start(), m.end(), "acronym")
 
     # 3. people
-    _extract_people(out, passes, g, mention)
+    _extract_people(out, passes, g, mention, headings=[page.title or "", page.standfirst or ""])
 
     # 4. "the Biden administration" -> the state of the person's post
     _government_of_person(out, passes, g, mention)
@@ -680,7 +680,8 @@ def _acronym_fits(long: str, acr: str) -> bool:
 # -------------------------------------------------------------------- people
 
 
-def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer, mention) -> None:
+def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer, mention,
+                    headings: list[str] = ()) -> None:
     # (a) candidate full names from spaCy PERSON spans and "Title Name" patterns, in all texts
     fulls: dict[str, _PersonCand] = {}  # slug key -> candidate
     blocked_words = set(LANG for LANG in (h.text for p in passes for h in p.hits if h.kind is HitKind.LANGUAGE))
@@ -837,6 +838,21 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
                 if ent.key in out.author_keys:
                     continue
                 mention(p, ent, s, e, "partial")
+            # (e2) a person the article names only by a title and one name ("President Abbas", "Mr Bush",
+            # "King Abdullah"): that name is the fullest the article gives
+            for s, e in _titled_single_names(p, g, blocked_words):
+                if _overlaps(p.taken, s, e) or _overlaps(p.furniture, s, e) or _overlaps(p.blocked, s, e):
+                    continue
+                word = p.text[s:e]
+                if word in partials or person_key(word) in out.author_keys or any(
+                        word in re.split(r"[\s-]+", nm) for ent in canon.values() for nm in {ent.name} | ent.alternate_names):
+                    continue
+                kp = g.known_person(word)
+                name = kp.name if kp else _fullest_name([q.text for q in passes] + list(headings), word, g, blocked_words)
+                ent = out.entities.get(person_key(name)) or Entity(key=person_key(name), kind=EntityKind.PERSON,
+                                                                  name=name, wikidata=kp.wikidata if kp else None)
+                ent.alternate_names.add(word)
+                mention(p, ent, s, e, "partial")
 
     # (f) posts from apposition
     _extract_posts(out, passes, g)
@@ -975,6 +991,55 @@ def _single_name_candidates(p: _TextPass) -> list[tuple[int, int, str | None]]:
         if word:
             found.append((s, s + len(word), None))
     return found
+
+
+# Titles that, printed before one capitalised word, make it a person's name ("President Abbas",
+# "Mr Bush", "King Abdullah", "Minister Milling"); ranks and roles that also open names of things
+# ("General Motors", "Director General", "Speaker's Corner") are left out.
+_SINGLE_NAME_TITLES = sorted({t for t in TITLES if t not in {
+    "General", "Leader", "Opposition Leader", "Director", "Chair", "Speaker", "Dictator", "Commissioner",
+    "Spokesperson", "Spokesman", "Spokeswoman", "Marshal", "Admiral", "Envoy", "Special Envoy", "Chief of Staff",
+    "High Representative", "Foreign Ministry Spokesperson", "Chairman", "Chairwoman", "Ambassador",
+    "Secretary General", "Secretary-General", "General Secretary", "Mayor"}} | {
+    "Mr", "Mrs", "Ms", "Mr.", "Mrs.", "Ms.", "PM", "Ayatollah"}, key=len, reverse=True)
+_TITLED_SINGLE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in _SINGLE_NAME_TITLES) + r")\.?[ \t]+"
+    r"(?P<name>[" + _UPPER + r"][^\W\d_]+(?:-[" + _UPPER + r"]?[^\W\d_]+)?)(?:['’]s?)?(?![\w'’\xad\]-]|\s+[" + _UPPER + r"])")
+_NOT_PERSON_LABELS = {"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+
+
+def _titled_single_names(p: "_TextPass", g: Gazetteer, blocked_words: set[str]) -> list[tuple[int, int]]:
+    """Spans of single names right after a personal title, that no gazetteer or spaCy label calls
+    something else."""
+    found = []
+    for m in _TITLED_SINGLE.finditer(p.text):
+        s, e = m.span("name")
+        word = m.group("name")
+        if word in NOT_NAME_WORDS or word in TITLES or is_leading_title(word) or not _name_tokens_ok(word, g, blocked_words):
+            continue
+        if any(h.start < e and s < h.end for h in p.hits):
+            continue
+        # the model reads the name itself as a place or an organisation ("President Hotel"); a label over
+        # title and name together ("King Haakon's" as ORG) is the model's slip, not evidence
+        if p.doc is not None and any(ent.label_ in _NOT_PERSON_LABELS and s <= ent.start_char < e for ent in p.doc.ents):
+            continue
+        found.append((s, e))
+    return found
+
+
+def _fullest_name(texts: list[str], word: str, g: Gazetteer, blocked_words: set[str]) -> str:
+    """The fullest name the article gives a person it also calls by title and surname: "Robert Mugabe"
+    for "Mr Mugabe" when the texts (body, captions, headline, standfirst) print one given name before
+    "Mugabe" (and only one), else the surname."""
+    firsts = set()
+    for text in texts:
+        for m in re.finditer(r"(?<![\w'’-])([" + _UPPER + r"][^\W\d_]+)\s+" + re.escape(word) + r"(?![\w-])", text):
+            first = m.group(1)
+            if first in NOT_NAME_WORDS or first in TITLES or first in HONORIFICS or is_leading_title(first) \
+                    or not _name_tokens_ok(first, g, blocked_words):
+                continue
+            firsts.add(first)
+    return f"{next(iter(firsts))} {word}" if len(firsts) == 1 else word
 
 
 # Nouns after a name that make it a place ("Thein Dan villages", "Sittwe Township", "Abraham Villiers Bay").
