@@ -295,3 +295,27 @@ def test_a_person_named_only_by_title_and_one_name(nlp):
 def test_a_title_and_surname_take_the_one_given_name_printed_with_it(nlp):
     page = page_from_paragraphs("Emeka Obi returns", ["Mr Obi, who left in 2001, said he would run again."])
     assert "Emeka Obi" in _mentioned(extract_entities(page, nlp), EntityKind.PERSON)
+
+
+def _orgs(out) -> dict[str, set[str]]:
+    keys = {m.entity_key for m in out.mentions}
+    return {out.entities[k].name: out.entities[k].alternate_names for k in keys
+            if out.entities[k].kind is EntityKind.ORGANIZATION}
+
+
+def test_an_organisation_with_and_without_its_qualifier_is_one(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "A spokesperson for the British Foreign Office said the move was unlawful. The Foreign Office added a note.",
+        "The UN Security Council met on Monday. The Security Council then adjourned without a vote.",
+    ]), nlp)
+    orgs = _orgs(out)
+    assert "British Foreign Office" in orgs["Foreign Office"]
+    assert "Security Council" not in orgs and "Security Council" in orgs["UN Security Council"]
+
+
+def test_a_short_form_two_organisations_end_with_stays_apart(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "The UN Security Council met. The US National Security Council disagreed. The Security Council adjourned.",
+    ]), nlp)
+    orgs = _orgs(out)
+    assert "Security Council" not in orgs.get("UN Security Council", set())

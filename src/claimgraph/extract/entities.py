@@ -26,6 +26,7 @@ the parsed docs are kept on the result so that claim extraction reuses them.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -550,8 +551,72 @@ def extract_entities(page: ParsedPage, nlp: Language | None = None, *, author_ke
     # 6. visits: "<person> visited <place>"
     _extract_visits(out, passes[0], g, mention)
 
+    # 7. one organisation named with and without a state's or an organisation's name before it
+    _qualified_org_names(out, passes, g)
+
     out.mentions.sort(key=lambda m: (m.source != TextSource.BODY, m.index, m.start, m.end))
     return out
+
+
+_QUALIFIER_KINDS = (HitKind.STATE, HitKind.DEMONYM, HitKind.ORG)
+
+
+def _qualified_org_names(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer) -> None:
+    """An organisation printed with a state, demonym or parent organisation before its name ("the British
+    Foreign Office", "the UN Security Council") and without it ("the Foreign Office", "the Security
+    Council") is one organisation: the qualified form is one of its names, and a short form that only one
+    qualified organisation of the page ends with is merged into it."""
+    orgs = {k: e for k, e in out.entities.items() if e.kind is EntityKind.ORGANIZATION}
+    if not orgs:
+        return
+    by_pass = {(p.source, p.index): p for p in passes}
+    # (a) the qualified form as printed: "British" + "Foreign Office"
+    for m in out.mentions:
+        ent = orgs.get(m.entity_key)
+        p = by_pass.get((m.source, m.index))
+        if ent is None or p is None:
+            continue
+        h = p.by_end.get(m.start - 1)
+        if h is not None and h.kind in _QUALIFIER_KINDS and p.text[m.start - 1] == " " and h.text != m.text:
+            ent.alternate_names.add(f"{h.text} {organization_name(m.text)}")
+    # (b) "Security Council" -> the page's one "UN Security Council"
+    names = {k: {e.name} | e.alternate_names for k, e in orgs.items()}
+    merged: dict[str, str] = {}
+    for k, ent in orgs.items():
+        short = ent.name
+        if len(short.split()) < 2:
+            continue  # "Army", "Council": too common to tell whose
+        owners, longer = set(), set()
+        for k2, nms in names.items():
+            if k2 == k:
+                continue
+            for nm in nms:
+                if nm.endswith(" " + short):
+                    longer.add(k2)  # "National Security Council" also ends so: then it is not clear whose
+                    qualifier = nm[: -len(short) - 1]
+                    hits = g.match(qualifier)
+                    if any(h.kind in _QUALIFIER_KINDS and h.start == 0 and h.end == len(qualifier) for h in hits):
+                        owners.add(k2)
+        if len(owners) == 1 and longer == owners:
+            merged[k] = owners.pop()
+    for k, k2 in merged.items():
+        while k2 in merged:
+            k2 = merged[k2]
+        if k2 == k:
+            continue
+        target = out.entities[k2]
+        target.alternate_names |= {out.entities[k].name} | out.entities[k].alternate_names
+        del out.entities[k]
+    if merged:
+        def final(key: str) -> str:
+            while key in merged:
+                key = merged[key]
+            return key
+        out.mentions = [dataclasses.replace(m, entity_key=final(m.entity_key)) if m.entity_key in merged else m
+                        for m in out.mentions]
+        for post in out.posts:
+            if post.organization_key in merged:
+                post.organization_key = final(post.organization_key)
 
 
 def _gazetteer_mentions(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, int, str]]:
