@@ -319,3 +319,15 @@ def test_a_short_form_two_organisations_end_with_stays_apart(nlp):
     ]), nlp)
     orgs = _orgs(out)
     assert "Security Council" not in orgs.get("UN Security Council", set())
+
+
+def test_a_state_body_by_its_name_is_an_organisation_a_description_is_the_state(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "Russia's Defense Ministry said the strike hit a depot. The Israeli military said it had left the town, "
+        "and Kenya's parliament voted against the plan.",
+    ]), nlp)
+    orgs = _orgs(out)
+    assert "Russia's Defense Ministry" in orgs
+    assert not any("military" in o or "parliament" in o for o in orgs)
+    states = _mentioned(out, EntityKind.STATE)
+    assert {"Israel", "Kenya", "Russia"} <= states

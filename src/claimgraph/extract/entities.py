@@ -684,6 +684,8 @@ def _state_bodies(p: _TextPass, g: Gazetteer) -> list[tuple[Entity, int, int]]:
         m = _STATE_BODY.match(p.text[h.end:h.end + 80])
         if m is None or (h.kind is HitKind.DEMONYM and m.group("gap").startswith(("'", "’"))):
             continue
+        if not m.group("body")[:1].isupper():
+            continue  # "the Israeli military", "Russia's foreign ministry": the state described, not a body's name
         end = h.end + m.end("body")
         if _overlaps(org_spans, h.start, end):
             continue
