@@ -331,3 +331,12 @@ def test_a_state_body_by_its_name_is_an_organisation_a_description_is_the_state(
     assert not any("military" in o or "parliament" in o for o in orgs)
     states = _mentioned(out, EntityKind.STATE)
     assert {"Israel", "Kenya", "Russia"} <= states
+
+
+def test_spellings_and_branches_of_much_named_organisations():
+    g = load_gazetteer()
+    found = {h.text: h.target for h in g.match(
+        "The FBI said al-Qaida in the Arabian Peninsula and al-Qaida were watched by the U.S. Navy.") if h.kind is HitKind.ORG}
+    assert found["al-Qaida"] == "al-Qaeda"
+    assert found["al-Qaida in the Arabian Peninsula"] == "al-Qaeda in the Arabian Peninsula"
+    assert found["FBI"] == "Federal Bureau of Investigation" and found["U.S. Navy"] == "United States Navy"
