@@ -340,3 +340,12 @@ def test_spellings_and_branches_of_much_named_organisations():
     assert found["al-Qaida"] == "al-Qaeda"
     assert found["al-Qaida in the Arabian Peninsula"] == "al-Qaeda in the Arabian Peninsula"
     assert found["FBI"] == "Federal Bureau of Investigation" and found["U.S. Navy"] == "United States Navy"
+
+
+def test_territories_by_their_usual_initials(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "BVI Premier Andrew Fahie was detained, and the USVI government said it would cooperate.",
+    ]), nlp)
+    states = _mentioned(out, EntityKind.STATE)
+    assert {"British Virgin Islands", "United States Virgin Islands"} <= states
+    assert "BVI" not in _orgs(out)
