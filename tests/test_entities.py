@@ -349,3 +349,13 @@ def test_territories_by_their_usual_initials(nlp):
     states = _mentioned(out, EntityKind.STATE)
     assert {"British Virgin Islands", "United States Virgin Islands"} <= states
     assert "BVI" not in _orgs(out)
+
+
+def test_a_sentence_opener_is_not_part_of_a_name(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "Once Salman became king, he changed course. Suddenly Asiri was gone, and Said Abdullah, a cleric, "
+        "was arrested.",
+    ]), nlp)
+    people = _mentioned(out, EntityKind.PERSON)
+    assert not any(p.split()[0] in ("Once", "Suddenly") for p in people), people
+    assert "Said Abdullah" in people  # a given name that is also a verb stays

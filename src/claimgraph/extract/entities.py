@@ -774,6 +774,7 @@ def _extract_people(out: EntityExtraction, passes: list[_TextPass], g: Gazetteer
             s, e = _clean_span_text(p.text, s, e)
             # strip trailing words that are not names ("Kishida of Japan" -> "Kishida")
             s, e = _cut_at_non_name(p.text, s, e, g, blocked_words)
+            s = _skip_sentence_opener(p, s, e)
             if e <= s:
                 continue
             raw = p.text[s:e]
@@ -967,6 +968,26 @@ def _person_tail(p: "_TextPass", ent: Span, g: Gazetteer) -> int:
         end = tok.idx + len(tok.text)
         i += 1
     return end
+
+
+def _skip_sentence_opener(p: "_TextPass", s: int, e: int) -> int:
+    """Where a name starts when the model took the sentence's capitalised opener into it ("Once Salman",
+    "Suddenly Asiri", "Channelling Churchill"): a conjunction, an adverb or a gerund opening the sentence."""
+    if p.doc is None:
+        return s
+    while True:
+        words = p.text[s:e].split()
+        if len(words) < 2:
+            return s
+        span = p.doc.char_span(s, s + len(words[0]), alignment_mode="expand")
+        if span is None or len(span) != 1:
+            return s
+        t = span[0]
+        if not (words[0].lower() in _LEADING_NON_NAME or (t.is_sent_start and (t.pos_ == "ADV" or t.tag_ == "VBG"))):
+            return s
+        s = t.idx + len(t)
+        while s < e and p.text[s].isspace():
+            s += 1
 
 
 def _name_shaped_spans(p: "_TextPass", surnames: set[str]) -> list[tuple[int, int]]:
