@@ -359,3 +359,13 @@ def test_a_sentence_opener_is_not_part_of_a_name(nlp):
     people = _mentioned(out, EntityKind.PERSON)
     assert not any(p.split()[0] in ("Once", "Suddenly") for p in people), people
     assert "Said Abdullah" in people  # a given name that is also a verb stays
+
+
+def test_hospitals_and_airlines_are_organisations_not_people(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "Doctors at Al-Shifa Hospital and the Indonesian Hospital said supplies had run out, and "
+        "Northwest Airlines cancelled its flights.",
+    ]), nlp)
+    orgs = _orgs(out)
+    assert {"Al-Shifa Hospital", "Indonesian Hospital", "Northwest Airlines"} <= set(orgs)
+    assert not any("Hospital" in p for p in _mentioned(out, EntityKind.PERSON))

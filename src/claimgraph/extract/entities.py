@@ -110,6 +110,8 @@ ORG_WORDS = {
     "Industries", "Holdings", "Media", "Journal", "Magazine", "Herald", "Tribune", "Gazette", "Daily",
     "Endowment", "Trust", "Observatory", "Secretariat", "Directorate", "Army", "Bloc", "Cabinet",
     "Community", "Mission", "Brigade", "Division",
+    # hospitals, laboratories and carriers: institutions the model tags ORG (or PERSON: "Youssef Al-Najjar Hospital")
+    "Hospital", "Hospitals", "Clinic", "Laboratory", "Laboratories", "Lab", "Labs", "Airlines", "Airways",
 }
 # ORG spans that name documents, policies or eras, not institutions.
 NOT_ORG_WORDS = {
