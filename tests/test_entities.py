@@ -369,3 +369,13 @@ def test_hospitals_and_airlines_are_organisations_not_people(nlp):
     orgs = _orgs(out)
     assert {"Al-Shifa Hospital", "Indonesian Hospital", "Northwest Airlines"} <= set(orgs)
     assert not any("Hospital" in p for p in _mentioned(out, EntityKind.PERSON))
+
+
+def test_an_acronym_joins_the_one_name_on_the_page_it_fits(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "Benazir Bhutto led the Pakistan People's Party for decades. She declared herself head of the PPP for "
+        "life, and the PPP obeyed. Judges at the World Court disagreed.",
+    ]), nlp)
+    orgs = _orgs(out)
+    assert "PPP" not in orgs and "PPP" in orgs["Pakistan People's Party"]
+    assert "World Court" in orgs["International Court of Justice"]

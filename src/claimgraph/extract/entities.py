@@ -567,7 +567,8 @@ def _qualified_org_names(out: EntityExtraction, passes: list[_TextPass], g: Gaze
     """An organisation printed with a state, demonym or parent organisation before its name ("the British
     Foreign Office", "the UN Security Council") and without it ("the Foreign Office", "the Security
     Council") is one organisation: the qualified form is one of its names, and a short form that only one
-    qualified organisation of the page ends with is merged into it."""
+    qualified organisation of the page ends with is merged into it; so is an acronym that fits the name of
+    only one organisation of the page."""
     orgs = {k: e for k, e in out.entities.items() if e.kind is EntityKind.ORGANIZATION}
     if not orgs:
         return
@@ -600,6 +601,16 @@ def _qualified_org_names(out: EntityExtraction, passes: list[_TextPass], g: Gaze
                     if any(h.kind in _QUALIFIER_KINDS and h.start == 0 and h.end == len(qualifier) for h in hits):
                         owners.add(k2)
         if len(owners) == 1 and longer == owners:
+            merged[k] = owners.pop()
+    # (c) an acronym the page uses for a name it also prints in full, without a "(PPP)" to pair them
+    # ("Pakistan People's Party" … "the PPP"): the one organisation of the page whose name it fits
+    for k, ent in orgs.items():
+        if k in merged or not re.fullmatch(r"[A-Z][A-Z0-9&.]{1,7}", ent.name) \
+                or any(len(a.split()) > 1 for a in ent.alternate_names):
+            continue  # not an acronym, or the gazetteer's own acronym with its long form
+        owners = {k2 for k2, nms in names.items() if k2 != k and not re.fullmatch(r"[A-Z][A-Z0-9&.]{1,7}", orgs[k2].name)
+                  and any(len(nm.split()) > 1 and _acronym_fits(nm, ent.name) for nm in nms)}
+        if len(owners) == 1:
             merged[k] = owners.pop()
     for k, k2 in merged.items():
         while k2 in merged:
