@@ -379,3 +379,12 @@ def test_an_acronym_joins_the_one_name_on_the_page_it_fits(nlp):
     orgs = _orgs(out)
     assert "PPP" not in orgs and "PPP" in orgs["Pakistan People's Party"]
     assert "World Court" in orgs["International Court of Justice"]
+
+
+def test_a_names_first_word_alone_is_the_same_organisation(nlp):
+    out = extract_entities(page_from_paragraphs("Title", [
+        "Amnesty International said 106 protesters were killed. Amnesty believes the toll is higher, and "
+        "Amnesty will publish more.",
+    ]), nlp)
+    orgs = _orgs(out)
+    assert "Amnesty" not in orgs and "Amnesty" in orgs["Amnesty International"]

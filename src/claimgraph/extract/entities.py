@@ -568,7 +568,7 @@ def _qualified_org_names(out: EntityExtraction, passes: list[_TextPass], g: Gaze
     Foreign Office", "the UN Security Council") and without it ("the Foreign Office", "the Security
     Council") is one organisation: the qualified form is one of its names, and a short form that only one
     qualified organisation of the page ends with is merged into it; so is an acronym that fits the name of
-    only one organisation of the page."""
+    only one organisation of the page, and a name's first word used alone."""
     orgs = {k: e for k, e in out.entities.items() if e.kind is EntityKind.ORGANIZATION}
     if not orgs:
         return
@@ -610,6 +610,16 @@ def _qualified_org_names(out: EntityExtraction, passes: list[_TextPass], g: Gaze
             continue  # not an acronym, or the gazetteer's own acronym with its long form
         owners = {k2 for k2, nms in names.items() if k2 != k and not re.fullmatch(r"[A-Z][A-Z0-9&.]{1,7}", orgs[k2].name)
                   and any(len(nm.split()) > 1 and _acronym_fits(nm, ent.name) for nm in nms)}
+        if len(owners) == 1:
+            merged[k] = owners.pop()
+    # (d) a name's first word used alone ("Amnesty" after "Amnesty International", "Brookings" after
+    # "the Brookings Institution"): the one organisation of the page whose name opens with it
+    for k, ent in orgs.items():
+        if k in merged or len(ent.name.split()) != 1 or ent.name.isupper() \
+                or any(len(a.split()) > 1 for a in ent.alternate_names):
+            continue
+        owners = {k2 for k2, nms in names.items() if k2 != k and k2 not in merged
+                  and any(len(nm.split()) > 1 and nm.split()[0] == ent.name for nm in nms)}
         if len(owners) == 1:
             merged[k] = owners.pop()
     for k, k2 in merged.items():
