@@ -125,6 +125,9 @@ STATE_VARIANTS: dict[str, list[str]] = {
     "TLS": ["East Timor", "Timor-Leste"],
     "BIH": ["Bosnia", "Bosnia-Herzegovina"],
     "XKX": ["Kosovo", "Republic of Kosovo"],
+    "VGB": ["BVI", "B.V.I."],
+    "VIR": ["USVI", "U.S.V.I."],
+    "TCA": ["TCI"],
 }
 
 # Aliases from the CSV that are too ambiguous in running prose.
