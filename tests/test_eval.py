@@ -147,24 +147,3 @@ def test_normalisation_is_the_contract_checkers():
         sys.path.pop(0)
     for text in ["  “Seoul’s” — Move [12].", "Yoon Suk-yeol", "ＮＡＴＯ!", "Côte d’Ivoire"]:
         assert norm(text) == cq_check.norm(text)
-
-
-def test_historical_states_are_scored_on_neither_side(tmp_path):
-    """The gold names states by countries.csv rows; a historical state (a cg:HistoricalState, which is
-    also a schema:Country in the graph) is neither an extra nor a miss."""
-    gold = _gold(states=["China", "Soviet Union"],
-                 claims=[{"text": "China is rising fast.", "holder": ["Jane Doe"], "about": ["China", "USSR"]}])
-    pred = Predicted(states=[Named("urn:chn", "China")],
-                     claims=[PredictedClaim("urn:c1", "China is rising fast.", [Named("u", "Jane Doe")],
-                                            [Named("urn:chn", "China")])])
-    s = score_page(gold, pred)
-    assert (s.states.tp, s.states.fp, s.states.fn) == (1, 0, 0) and s.about.value == 1
-    split = tmp_path / "corpus" / "dev"
-    split.mkdir(parents=True)
-    (split / "p.txt").write_text("Moscow and Beijing\n\nThe Soviet Union once armed China, and Russia now buys "
-                                 "Chinese drones while France watches the Soviet-era ties return.\n")
-    (split / "p.json").write_text(json.dumps({
-        "id": "p", "file": "p.txt", "kind": "text", "publisher": None, "headline": None, "date": None,
-        "authors": [], "states": ["China", "Russia", "France"], "people": [], "organizations": [], "claims": []}))
-    (doc,) = evaluate("dev", tmp_path / "corpus").pages
-    assert doc.states.fp == 0 and not any("Soviet" in e for e in doc.errors), doc.errors

@@ -454,13 +454,8 @@ def read_back(store, graph: str) -> Predicted:
     out.authors = [n for _, n in _named(store, graph, f"{art} ?a <{S}author> ?e .")]
     out.affiliations = [(p or "", n) for p, n in _named(
         store, graph, f"{art} ?a <{S}author> ?p . ?p <{S}affiliation> ?e .", extra_var="p")]
-    # states as the real pages' gold names them: a row of countries.csv, so not a historical state (the
-    # Soviet Union), which the ontology files under schema:Country too (tests/corpus/README.md, "states");
-    # historical states are scored on neither side (score_page drops them from the gold)
-    not_historical = f"FILTER NOT EXISTS {{ ?e a <{CG}HistoricalState> }}"
     for attr, cls in (("states", "Country"), ("people", "Person"), ("organizations", "Organization")):
-        extra = not_historical if attr == "states" else ""
-        setattr(out, attr, [n for _, n in _named(store, graph, f"{art} ?a <{S}mentions> ?e . ?e a <{S}{cls}> . {extra}")])
+        setattr(out, attr, [n for _, n in _named(store, graph, f"{art} ?a <{S}mentions> ?e . ?e a <{S}{cls}> .")])
 
     claim = f"{art} ?c a <{S}Claim> ; <{S}appearance> ?a ."
     claims: dict[str, PredictedClaim] = {}
@@ -470,7 +465,7 @@ def read_back(store, graph: str) -> Predicted:
     for c, n in _named(store, graph, f"{claim} ?c <{S}author> ?e .", extra_var="c"):
         if c in claims:
             claims[c].holders.append(n)
-    for c, n in _named(store, graph, f"{claim} ?c <{S}about> ?e . ?e a <{S}Country> . {not_historical}", extra_var="c"):
+    for c, n in _named(store, graph, f"{claim} ?c <{S}about> ?e . ?e a <{S}Country> .", extra_var="c"):
         if c in claims:
             claims[c].about.append(n)
     out.claims = list(claims.values())
@@ -478,13 +473,6 @@ def read_back(store, graph: str) -> Predicted:
 
 
 # --------------------------------------------------------------------- scoring
-
-
-def _historical(name: str) -> bool:
-    """A historical state's name (the gazetteer's table): not scored as a state (see read_back)."""
-    from .extract.gazetteer import HISTORICAL_STATES
-
-    return norm(name) in {norm(n) for _code, state, aliases, _dem in HISTORICAL_STATES for n in (state, *aliases)}
 
 
 def match_names(gold: list[str], predicted: list[Named], label: str, errors: list[str],
@@ -558,7 +546,7 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
             score.affiliations.fn += 1
             errors.append(f"missing affiliation: {ga} -> {go}")
 
-    score.states, _ = match_names([s for s in gold.states if not _historical(s)], pred.states, "state", errors)
+    score.states, _ = match_names(gold.states, pred.states, "state", errors)
     score.people, _ = match_names(gold.people, pred.people, "person", errors)
     score.organizations, _ = match_names(gold.organizations, pred.organizations, "org", errors, organization=True)
 
@@ -581,7 +569,7 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
         holders = [holders] if isinstance(holders, str) else holders
         if not score.holder.add(any(h.matches(g) for h in pc.holders for g in holders)):
             errors.append(f"holder {[h.name for h in pc.holders]} != {holders}: {gc['text'][:80]}")
-        gold_about = {norm(s) for s in gc.get("about") or [] if not _historical(s)}
+        gold_about = {norm(s) for s in gc.get("about") or []}
         got_about = {next((norm(g) for g in gc.get("about") or [] if s.matches(g)), norm(s.name)) for s in pc.about}
         if not score.about.add(got_about == gold_about):
             errors.append(f"about {sorted(got_about)} != {sorted(gold_about)}: {gc['text'][:80]}")
