@@ -248,6 +248,24 @@ class EvalReport:
                 "totals": totals, "ms_per_1500_words": round(self.ms_per_1500_words(), 1),
                 "documents": [p.as_dict() for p in self.pages]}
 
+    def by_kind(self) -> dict[str, "EvalReport"]:
+        """The same report cut by page kind (text, html): aggregates only, so it
+        is safe for the splits whose pages nobody may see."""
+        kinds: dict[str, list[PageScore]] = {}
+        for page in self.pages:
+            kinds.setdefault(page.kind, []).append(page)
+        return {kind: EvalReport(self.split, pages) for kind, pages in sorted(kinds.items())}
+
+    def render_by_kind(self) -> list[str]:
+        """One line per page kind with the page-structure measures."""
+        lines = ["  by page kind (page structure):"]
+        for kind, part in self.by_kind().items():
+            cells = [f"{m} {part.total(m).correct}/{part.total(m).total}" for m in ("headline", "publisher", "date")]
+            cells += [f"{m} F1 {part.total(m).f1:.3f} (tp={part.total(m).tp} fp={part.total(m).fp} "
+                      f"fn={part.total(m).fn})" for m in ("authors", "affiliations")]
+            lines.append(f"    {kind:4} {len(part.pages):3d} pages: " + ", ".join(cells))
+        return lines
+
     def render(self, details: bool = False) -> str:
         head = (f"{'page':36} {'kind':4} {'words':>5} {'sec':>5}  {'head':>4} {'pub':>4} {'date':>4}  {'auth':>5} "
                 f"{'affil':>5} {'state':>5} {'ppl':>5} {'org':>5}  {'claim':>5} {'hold':>5} {'about':>5}")
@@ -284,6 +302,7 @@ class EvalReport:
                 continue
             lines.append(f"  {label:26} accuracy={t.value:.3f}  ({t.correct}/{t.total}){mark(m)}")
         lines.append(f"  documents rejected         {len(self.rejected)}")
+        lines += self.render_by_kind()
         lines.append(f"  whole path: {self.ms_per_1500_words():.0f} ms per 1,500 words (model loaded)")
         if details:
             for p in self.pages:
