@@ -86,6 +86,36 @@ def test_json_ld_claim_review_graph_non_iso_date_and_publisher_object():
     assert meta.authors == ("Ana Lima", "Rui Costa") and meta.date_published == "2024-03-05"
 
 
+def test_publisher_not_from_a_handle_a_cut_legal_name_or_a_double_count():
+    # trafilatura falls back on twitter:site: an account name is not the site's name
+    handle = page('<meta name="twitter:site" content="@PlanetInst"><title>Seas rise</title>', "<h1>Seas rise</h1>")
+    assert extract_page_metadata(handle).publisher != "PlanetInst"
+    # a company's legal name cut at "Co." is no site name; a known outlet after the title's last separator is
+    cut = page('<title>Border talks | World News - Times of India</title>',
+               '<h1>Border talks</h1><p>Copyright © 2022 Bennett, Coleman &amp; Co. Ltd. All rights reserved.</p>')
+    assert extract_page_metadata(cut).publisher == "Times of India"
+    # og:site_name and trafilatura's copy of it are one witness against JSON-LD's publisher
+    both = page('<meta property="og:site_name" content="Planet International">'
+                '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Seas rise",'
+                ' "publisher": {"@type": "Organization", "name": "Planet"}}</script>', "<h1>Seas rise</h1>")
+    assert extract_page_metadata(both).publisher == "Planet"
+
+
+def test_a_site_named_like_an_address_when_nothing_else_names_it():
+    head = '<meta property="og:site_name" content="PlanetNEWS.Net"><title>Seas rise - PlanetNEWS.Net</title>'
+    assert extract_page_metadata(page(head, "<h1>Seas rise</h1>")).publisher == "PlanetNEWS.Net"
+    lower = '<meta property="og:site_name" content="planetnews.net"><meta property="og:title" content="Seas rise">'
+    assert extract_page_metadata(page(lower, "<h1>Seas rise</h1>")).publisher is None
+
+
+def test_one_title_copied_into_several_tags_is_one_witness():
+    head = ('<title>Floods: Seas rise over the delta | Asia News - The Planet</title>'
+            '<meta value="Floods: Seas rise over the delta | Asia News - The Planet" name="og:title">'
+            '<meta value="Floods: Seas rise over the delta | Asia News - The Planet" name="twitter:title">')
+    meta = extract_page_metadata(page(head, "<h1>Seas rise over the delta</h1>"))
+    assert meta.headline == "Seas rise over the delta"
+
+
 def test_dates_and_headlines_are_decided_by_agreement():
     head = ('<meta property="article:published_time" content="2024-01-10T08:00:00Z">'
             '<meta name="pdate" content="20240110"><meta name="date" content="2024-01-12">'

@@ -442,7 +442,7 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     props: dict[str, list[str]] = {}
     for el in doc.xpath("//meta[@property or @name or @itemprop]"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        content = _clean(el.get("content"))
+        content = _clean(el.get("content") if el.get("content") is not None else el.get("value"))  # some saved DOMs use value=
         if key and content:
             props.setdefault(key, []).append(content)
 
@@ -458,6 +458,7 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         meta["sources"].append("meta")
     c.add("headline", "og:title", prop("og:title"))
     c.add("headline", "twitter:title", prop("twitter:title"))
+    meta["handles"] = {_org_key(h.lstrip("@")) for key in ("twitter:site", "twitter:creator") for h in props.get(key, [])}
     c.add("publisher", "og:site_name", prop("og:site_name"))
     c.add("publisher", "application-name", prop("application-name", "publisher", "dc.publisher", "citation_publisher"))
     raw = prop("article:published_time", "og:article:published_time", "article:published")
@@ -550,8 +551,19 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         c.add("publisher", "title-suffix", site)
     # trafilatura's site name is sometimes the whole <title>: cut the headline off it
     c.publisher = [(src, site_beside_headline(v, heads) or v) if src == "trafilatura" else (src, v) for src, v in c.publisher]
+    # trafilatura reads its site name from the same tags (og:site_name, JSON-LD, twitter:site):
+    # the same value again is no second witness.
+    stated = {_org_key(v) for src, v in c.publisher if src != "trafilatura"}
+    c.publisher = [(src, v) for src, v in c.publisher if src != "trafilatura" or _org_key(v) not in stated]
+    # "Section - Site" beside the headline: the known outlet at its end is the site
+    c.publisher = [(src, known_outlet_suffix(v) or v) if src == "title-suffix" else (src, v) for src, v in c.publisher]
+    suffixes = {known_outlet_suffix(v) for src, v in c.headline if src in ("title", "og:title", "twitter:title")} - {None}
+    if not any(src == "title-suffix" for src, _ in c.publisher):
+        for suffix in sorted(suffixes):
+            c.add("publisher", "title-suffix", suffix)
     for holder in visible_copyright_holders(doc):
-        c.add("publisher", "copyright", holder)
+        if not holder.rstrip().endswith(("&", ",")):  # "Bennett, Coleman &": a company's legal name cut short
+            c.add("publisher", "copyright", holder)
     c.add("publisher", "logo", logo_name(doc))
     try:
         from htmldate import find_date as htmldate_find_date
@@ -597,10 +609,32 @@ def _vote(candidates: Iterable[tuple[str, object]], weights: dict[str, int], key
     return value, source
 
 
-def decide_publisher(c: Candidates) -> str | None:
-    found = _vote(((s, v) for s, v in c.publisher if not _HOST_RE.match(v) and len(v) <= 100),
-                  WEIGHTS["publisher"], _org_key)
+def decide_publisher(c: Candidates, handles: Iterable[str] = ()) -> str | None:
+    """The heaviest site name. trafilatura falls back on the page's twitter:site handle
+    ("BrookingsInst"): an account, not the site's name; an address ("example.com") counts only when nothing else names the
+    site and the page spells it with a capital, as a name ("Example.Net")."""
+    handles = set(handles)
+    named = [(s, v) for s, v in c.publisher
+             if len(v) <= 100 and not (s == "trafilatura" and " " not in v.strip() and _org_key(v) in handles)]
+    found = _vote(((s, v) for s, v in named if not _HOST_RE.match(v)), WEIGHTS["publisher"], _org_key)
+    if not found:
+        found = _vote(((s, v) for s, v in named if s != "copyright" and _HOST_RE.match(v) and v != v.lower()),
+                      WEIGHTS["publisher"], _org_key)
     return found[0] if found else None
+
+
+def known_outlet_suffix(title: str | None) -> str | None:
+    """The site after a title's last separator when it is a known outlet or institution
+    ("… | India News - Times of India" -> "Times of India")."""
+    from ..extract.gazetteer import load_gazetteer
+
+    m = _TITLE_SUFFIX_RE.match(title or "")
+    if not m:
+        return None
+    tail = m.group("tail").strip()
+    gazetteer = load_gazetteer()
+    org = gazetteer.org_by_surface(tail) or gazetteer.org_by_surface(re.sub(r"^the\s+", "", tail, flags=re.IGNORECASE))
+    return tail if org is not None and org.kind in ("news_outlet", "think_tank", "university") else None
 
 
 def strip_site_suffix(title: str, sites: Iterable[str]) -> str:
@@ -621,7 +655,15 @@ def strip_site_suffix(title: str, sites: Iterable[str]) -> str:
 
 def decide_headline(c: Candidates, publisher: str | None) -> str | None:
     sites = [v for _, v in c.publisher] + ([publisher] if publisher else [])
-    cleaned = [(s, strip_site_suffix(v, sites)) for s, v in c.headline if len(v) <= 400]
+    # og:title, twitter:title and trafilatura's title are often the <title> copied: one string
+    # copied into several tags is one witness (its weightiest tag), not several.
+    copies: dict[str, tuple[int, str]] = {}
+    for s, v in c.headline:
+        if s in ("og:title", "twitter:title", "title", "trafilatura"):
+            w = WEIGHTS["headline"].get(s, 1)
+            copies[v] = max(copies.get(v, (0, s)), (w, s))
+    kept = [(s, v) for s, v in c.headline if s not in ("og:title", "twitter:title", "title", "trafilatura") or copies[v][1] == s]
+    cleaned = [(s, strip_site_suffix(v, sites)) for s, v in kept if len(v) <= 400]
     found = _vote(cleaned, WEIGHTS["headline"], _text_key)
     if not found:
         return None
@@ -701,7 +743,7 @@ def extract_page_metadata(html: str | bytes, url: str | None = None) -> PageMeta
         return PageMetadata()
     meta: dict[str, object] = {"sources": []}
     c = gather_candidates(doc, html, url, meta)
-    publisher = decide_publisher(c)
+    publisher = decide_publisher(c, meta.pop("handles", ()))
     published = decide_date(c)
     authors = decide_authors(c, publisher)
     meta.update(
