@@ -252,6 +252,34 @@ def test_title_just_above_the_text_after_menus():
     assert page.byline_names == ["Jane Doe"] and page.date_published == date(2024, 3, 3)
 
 
+@pytest.mark.parametrize("line", [
+    "Continue reading the main story", "Skip to site index", "Read more from this author",
+    "Home Trade & Industry", "Jane Doe Director of Communications and Managing Editor",
+    "Twitter LinkedIn Facebook Email Copy Link", "Jane Roe/The Southern Planet", "JANE ROE/AFP via Getty Images",
+    "Trade & Industry", "Jane Doe and John Roe", "The Times of India",
+])
+def test_lines_no_article_is_titled(line):
+    from claimgraph.parse.text_page import not_a_headline
+
+    assert not_a_headline(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Japan Prime Minister Dodges Criticism During Leaders Debate", "Brazil and Argentina Sign a Trade Pact",
+    "Why Washington and Beijing Keep Talking", "Read the Room: Europe's Quiet Rearmament",
+])
+def test_headlines_are_not_taken_for_furniture(line):
+    from claimgraph.parse.text_page import not_a_headline
+
+    assert not not_a_headline(line)
+
+
+def test_a_call_to_action_between_the_menu_and_the_title_is_no_headline():
+    page = parse_text_page(dump("Continue reading the main story\nBrazil and Argentina Sign a Trade Pact\n"
+                                "Jane Roe/The Southern Planet\nBy Jane Doe"))
+    assert page.title == "Brazil and Argentina Sign a Trade Pact"
+
+
 def test_a_title_printed_twice_beats_a_nearer_line():
     page = parse_text_page(dump("Brazil and Argentina Sign a Trade Pact | The Southern Planet\nWorld\n"
                                 "Brazil and Argentina Sign a Trade Pact\nTrade ministers met in Montevideo on Monday"))
