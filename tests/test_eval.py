@@ -149,6 +149,21 @@ def test_the_breakdown_by_page_kind_names_no_page():
     assert "page-one" not in report.render() and "page-two" not in report.render()
 
 
+def test_misses_are_counted_by_kind_without_the_page():
+    pred = Predicted(headlines=["A Title | The Site"], dates=["2024-05-03"],
+                     authors=[Named("urn:jd", "Jane Doe Senior"), Named("urn:x", "Max Roe")])
+    s = score_page(_gold(publisher="The Site"), pred)
+    assert s.misses["headline: close"] == 1 and s.misses["date: close"] == 1
+    assert s.misses["publisher: none found"] == 1
+    assert s.misses["authors: extra, a gold author's name with words after it"] == 1
+    assert s.misses["authors: extra, another person"] == 1
+    assert s.misses["affiliations: missed, its author missed too"] == 1
+    unsigned = score_page(_gold(authors=[]), Predicted(authors=[Named("urn:d", "News Desk")]))
+    assert unsigned.misses["authors: extra on an unsigned page (credit or desk taken for a person)"] == 1
+    lines = "\n".join(EvalReport("val", [s, unsigned]).render_by_kind())
+    assert "2 x publisher: none found" in lines and "1 x headline: close" in lines
+
+
 @pytest.mark.needs("cq-check")
 def test_normalisation_is_the_contract_checkers():
     sys.path.insert(0, str(CQ_CHECK.parent))

@@ -116,6 +116,20 @@ def test_one_title_copied_into_several_tags_is_one_witness():
     assert meta.headline == "Seas rise over the delta"
 
 
+def test_a_date_printed_under_the_headline_or_in_the_address_when_metadata_has_none():
+    shown = page("", "<h1>Seas rise</h1><div><span>Jane Doe</span> | <span>March 3, 2024</span></div>")
+    assert extract_page_metadata(shown).date_published == "2024-03-03"
+    updated_only = page("", "<h1>Seas rise</h1><div>Updated: Oct 9, 2019, 11:05 IST</div>")
+    assert extract_page_metadata(updated_only).date_published == "2019-10-09"
+    both = page("", "<h1>Seas rise</h1><div>Updated: Oct 9, 2019</div><div>Published Oct 7, 2019</div>")
+    assert extract_page_metadata(both).date_published == "2019-10-07"
+    filed = page('<link rel="canonical" href="https://planet.example/2021/06/30/seas-rise/">', "<h1>Seas rise</h1>")
+    assert extract_page_metadata(filed).date_published == "2021-06-30"
+    metadata_wins = page('<meta property="article:published_time" content="2024-01-10T08:00:00">',
+                         "<h1>Seas rise</h1><div>March 3, 2024</div>")
+    assert extract_page_metadata(metadata_wins).date_published == "2024-01-10"
+
+
 def test_dates_and_headlines_are_decided_by_agreement():
     head = ('<meta property="article:published_time" content="2024-01-10T08:00:00Z">'
             '<meta name="pdate" content="20240110"><meta name="date" content="2024-01-12">'

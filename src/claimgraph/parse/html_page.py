@@ -77,7 +77,8 @@ WEIGHTS = {
     "headline": {"json-ld": 3, "h1": 4, "h1-page": 2, "og:title": 2, "twitter:title": 1, "title": 1, "trafilatura": 1},
     "authors": {"json-ld": 3, "meta:byl": 3, "byline": 3, "itemprop": 2, "author-box": 2, "article:author": 2, "meta:author": 2,
                 "trafilatura": 1},
-    "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1},
+    "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1, "visible": 1,
+             "url": 1},
     "publisher": {"json-ld": 3, "og:site_name": 3, "title-suffix": 2, "application-name": 1, "trafilatura": 1, "copyright": 1,
                   "logo": 1},
 }
@@ -389,6 +390,42 @@ def visible_copyright_holders(doc) -> list[str]:
     return found[:2]
 
 
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$)")
+
+
+def _url_date(url: str | None) -> date | None:
+    """'https://site/2019/11/20/story' -> 2019-11-20: the day a site files a story under."""
+    m = _URL_DATE_RE.search(urlparse(url).path if url else "")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
+
+
+def _header_date(doc, h1) -> date | None:
+    """A date printed on a short line between the headline and the first paragraph of text."""
+    if h1 is None:
+        return None
+    started = False
+    updated: date | None = None
+    for el in doc.iter():
+        if el is h1:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        text = _clean(el.text_content()) or ""
+        if el.tag == "p" and len(text.split()) >= 20:
+            break
+        if el.tag in ("time", "span", "div", "p", "li", "small", "em", "strong", "b", "i") and len(text.split()) <= 12:
+            found = find_date(text)
+            if found and re.search(r"\b(?:updated|modified)\b", text, re.IGNORECASE):
+                updated = updated or found  # the only date shown may be an "Updated" one
+            elif found:
+                return found
+    return updated
+
+
 def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     """All candidates of one page (and, in `meta`, the fields that need no vote)."""
     c = Candidates()
@@ -565,6 +602,9 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         if not holder.rstrip().endswith(("&", ",")):  # "Bennett, Coleman &": a company's legal name cut short
             c.add("publisher", "copyright", holder)
     c.add("publisher", "logo", logo_name(doc))
+    header_day = _header_date(doc, title_h1)
+    c.add("date", "visible", header_day)
+    c.add("date", "url", _url_date(meta.get("canonical_url")))
     try:
         from htmldate import find_date as htmldate_find_date
 
