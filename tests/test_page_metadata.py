@@ -130,6 +130,16 @@ def test_a_date_printed_under_the_headline_or_in_the_address_when_metadata_has_n
     assert extract_page_metadata(metadata_wins).date_published == "2024-01-10"
 
 
+def test_links_under_the_headline_are_a_byline_only_to_authors_pages_or_after_by():
+    body = ('<h1>Seas rise</h1><div><a href="/author/jane-doe">Jane Doe</a></div>'
+            '<div><a href="/topic/xi-jinping">Xi Jinping</a> <a href="/category/personalities/ana-lima">Ana Lima</a></div>')
+    assert extract_page_metadata(page("", body)).authors == ("Jane Doe",)
+    after_by = '<h1>Seas rise</h1><p>By <a href="/u/17">John Roe</a></p>'
+    assert extract_page_metadata(page("", after_by)).authors == ("John Roe",)
+    topics_only = '<h1>Seas rise</h1><div><a href="/tags/ana-lima">Ana Lima</a> <a href="/news/world">World News</a></div>'
+    assert extract_page_metadata(page("", topics_only)).authors == ()
+
+
 def test_dates_and_headlines_are_decided_by_agreement():
     head = ('<meta property="article:published_time" content="2024-01-10T08:00:00Z">'
             '<meta name="pdate" content="20240110"><meta name="date" content="2024-01-12">'

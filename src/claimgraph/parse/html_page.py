@@ -313,13 +313,31 @@ def _header_names(doc, h1) -> list[str]:
         text = _clean(el.text_content()) or ""
         if el.tag == "p" and len(text.split()) >= 20:
             break
-        if el.tag == "a" and 2 <= len(text.split()) <= 5:
+        if el.tag == "a" and 2 <= len(text.split()) <= 5 and _links_to_author(el):
             found.append(text)
         elif el.tag in ("p", "div", "span", "li") and re.match(r"^by\s", text, re.IGNORECASE) and len(text.split()) <= 16:
             found.append(text)
         if len(found) > 2 * MAX_BYLINE_NAMES:
             break
     return found
+
+
+# Paths of authors' pages in a site's links ("/author/jane-doe", "/people/123-jane-doe", "/by/jane-doe").
+_AUTHOR_PATH_RE = re.compile(r"/(?:[\w-]*(?:authors?|reporters?|writers?|columnists?|journalists?|contributors?)|by|people|"
+                             r"person|profiles?|experts?|staff|bios?)(?:[/_-]|$)", re.IGNORECASE)
+
+
+def _links_to_author(a) -> bool:
+    """A link under the headline is a byline when it leads to an author's page or follows "By";
+    other links there (topics, people the story is about, share buttons) name no author."""
+    if _AUTHOR_PATH_RE.search(urlparse(a.get("href") or "").path):
+        return True
+    parent = a.getparent()
+    before = (parent.text or "") if parent is not None else ""
+    prev = a.getprevious()
+    if prev is not None:
+        before = prev.tail or ""
+    return bool(re.search(r"\bby\s*:?\s*$", before, re.IGNORECASE))
 
 
 UNDERSCORE_SUFFIX_RE = re.compile(r"^(?P<head>.*?[^\s_])\s*_(?P<tail>(?:[A-Za-z]+_)*[A-Z][A-Za-z]+)$")
