@@ -140,6 +140,14 @@ def test_links_under_the_headline_are_a_byline_only_to_authors_pages_or_after_by
     assert extract_page_metadata(page("", topics_only)).authors == ()
 
 
+def test_an_xhtml_page_declaring_its_encoding_keeps_its_metadata():
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+             '<meta property="og:site_name" content="The Planet"/><meta property="article:published_time" content="2021-03-04"/>'
+             '<title>Seas rise | The Planet</title></head><body><h1>Seas rise</h1></body></html>')
+    meta = extract_page_metadata(xhtml)
+    assert meta.publisher == "The Planet" and meta.date_published == "2021-03-04" and meta.headline == "Seas rise"
+
+
 def test_dates_and_headlines_are_decided_by_agreement():
     head = ('<meta property="article:published_time" content="2024-01-10T08:00:00Z">'
             '<meta name="pdate" content="20240110"><meta name="date" content="2024-01-12">'

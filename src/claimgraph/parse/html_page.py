@@ -793,8 +793,15 @@ def decide_date(c: Candidates) -> date | None:
     return winner
 
 
+_XML_DECLARATION_RE = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+
+
 def extract_page_metadata(html: str | bytes, url: str | None = None) -> PageMetadata:
     """What the page states about itself, each field decided by the evidence behind it."""
+    if isinstance(html, str):
+        # lxml refuses a decoded string that still declares its encoding (XHTML's "<?xml … encoding=…?>"):
+        # the declaration says nothing once the text is decoded.
+        html = _XML_DECLARATION_RE.sub("", html, count=1)
     try:
         doc = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
