@@ -138,6 +138,9 @@ def test_links_under_the_headline_are_a_byline_only_to_authors_pages_or_after_by
     assert extract_page_metadata(page("", after_by)).authors == ("John Roe",)
     topics_only = '<h1>Seas rise</h1><div><a href="/tags/ana-lima">Ana Lima</a> <a href="/news/world">World News</a></div>'
     assert extract_page_metadata(page("", topics_only)).authors == ()
+    no_address = ('<link rel="canonical" href="http://[planet/2021/06/30/x">'
+                  '<h1>Seas rise</h1><p>By <a href="http://[bad/">John Roe</a></p>')
+    assert extract_page_metadata(page("", no_address)).authors == ("John Roe",)  # a broken address costs nothing else
 
 
 def test_an_xhtml_page_declaring_its_encoding_keeps_its_metadata():

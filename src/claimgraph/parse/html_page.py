@@ -330,7 +330,7 @@ _AUTHOR_PATH_RE = re.compile(r"/(?:[\w-]*(?:authors?|reporters?|writers?|columni
 def _links_to_author(a) -> bool:
     """A link under the headline is a byline when it leads to an author's page or follows "By";
     other links there (topics, people the story is about, share buttons) name no author."""
-    if _AUTHOR_PATH_RE.search(urlparse(a.get("href") or "").path):
+    if _AUTHOR_PATH_RE.search(_url_path(a.get("href"))):
         return True
     parent = a.getparent()
     before = (parent.text or "") if parent is not None else ""
@@ -408,12 +408,20 @@ def visible_copyright_holders(doc) -> list[str]:
     return found[:2]
 
 
+def _url_path(url: str | None) -> str:
+    """The path of an address, "" for none or one that is no address ("http://[not-a-host]/")."""
+    try:
+        return urlparse(url).path if url else ""
+    except ValueError:
+        return ""
+
+
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$)")
 
 
 def _url_date(url: str | None) -> date | None:
     """'https://site/2019/11/20/story' -> 2019-11-20: the day a site files a story under."""
-    m = _URL_DATE_RE.search(urlparse(url).path if url else "")
+    m = _URL_DATE_RE.search(_url_path(url))
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
     except ValueError:
