@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from claimgraph.evaluate import (
-    GoldPage, Named, Predicted, PredictedClaim, evaluate, load_split, main, norm, score_page, structure_errors,
+    EvalReport, GoldPage, Named, Predicted, PredictedClaim, evaluate, load_split, main, norm, score_page, structure_errors,
 )
 from conftest import CQ_CHECK, PAGES, ROOT, TESTS
 from pagehelpers import load_page
@@ -136,6 +136,32 @@ def test_a_rejected_page_scores_as_an_empty_graph():
     s = score_page(_gold(), None, status="rejected", reason="SHACL validation failed")
     assert s.status == "rejected" and s.authors.fn == 1 and s.claim_recall.value == 0
     assert s.errors[0] == "rejected: SHACL validation failed"
+
+
+def test_the_breakdown_by_page_kind_names_no_page():
+    right = score_page(_gold(id="text-page-one"), Predicted(headlines=["A Title"], dates=["2024-05-01"]))
+    wrong = score_page(_gold(id="html-page-two", kind="html"), Predicted(headlines=["Menu"]))
+    report = EvalReport("val", [right, wrong])
+    assert set(report.by_kind()) == {"text", "html"}
+    lines = "\n".join(report.render_by_kind())
+    assert "text   1 pages: headline 1/1, publisher 0/1, date 1/1" in lines
+    assert "html   1 pages: headline 0/1" in lines
+    assert "page-one" not in report.render() and "page-two" not in report.render()
+
+
+def test_misses_are_counted_by_kind_without_the_page():
+    pred = Predicted(headlines=["A Title | The Site"], dates=["2024-05-03"],
+                     authors=[Named("urn:jd", "Jane Doe Senior"), Named("urn:x", "Max Roe")])
+    s = score_page(_gold(publisher="The Site"), pred)
+    assert s.misses["headline: close"] == 1 and s.misses["date: close"] == 1
+    assert s.misses["publisher: none found"] == 1
+    assert s.misses["authors: extra, a gold author's name with words after it"] == 1
+    assert s.misses["authors: extra, another person"] == 1
+    assert s.misses["affiliations: missed, its author missed too"] == 1
+    unsigned = score_page(_gold(authors=[]), Predicted(authors=[Named("urn:d", "News Desk")]))
+    assert unsigned.misses["authors: extra on an unsigned page (credit or desk taken for a person)"] == 1
+    lines = "\n".join(EvalReport("val", [s, unsigned]).render_by_kind())
+    assert "2 x publisher: none found" in lines and "1 x headline: close" in lines
 
 
 @pytest.mark.needs("cq-check")

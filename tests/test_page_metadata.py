@@ -86,6 +86,71 @@ def test_json_ld_claim_review_graph_non_iso_date_and_publisher_object():
     assert meta.authors == ("Ana Lima", "Rui Costa") and meta.date_published == "2024-03-05"
 
 
+def test_publisher_not_from_a_handle_a_cut_legal_name_or_a_double_count():
+    # trafilatura falls back on twitter:site: an account name is not the site's name
+    handle = page('<meta name="twitter:site" content="@PlanetInst"><title>Seas rise</title>', "<h1>Seas rise</h1>")
+    assert extract_page_metadata(handle).publisher != "PlanetInst"
+    # a company's legal name cut at "Co." is no site name; a known outlet after the title's last separator is
+    cut = page('<title>Border talks | World News - Times of India</title>',
+               '<h1>Border talks</h1><p>Copyright © 2022 Bennett, Coleman &amp; Co. Ltd. All rights reserved.</p>')
+    assert extract_page_metadata(cut).publisher == "Times of India"
+    # og:site_name and trafilatura's copy of it are one witness against JSON-LD's publisher
+    both = page('<meta property="og:site_name" content="Planet International">'
+                '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Seas rise",'
+                ' "publisher": {"@type": "Organization", "name": "Planet"}}</script>', "<h1>Seas rise</h1>")
+    assert extract_page_metadata(both).publisher == "Planet"
+
+
+def test_a_site_named_like_an_address_when_nothing_else_names_it():
+    head = '<meta property="og:site_name" content="PlanetNEWS.Net"><title>Seas rise - PlanetNEWS.Net</title>'
+    assert extract_page_metadata(page(head, "<h1>Seas rise</h1>")).publisher == "PlanetNEWS.Net"
+    lower = '<meta property="og:site_name" content="planetnews.net"><meta property="og:title" content="Seas rise">'
+    assert extract_page_metadata(page(lower, "<h1>Seas rise</h1>")).publisher is None
+
+
+def test_one_title_copied_into_several_tags_is_one_witness():
+    head = ('<title>Floods: Seas rise over the delta | Asia News - The Planet</title>'
+            '<meta value="Floods: Seas rise over the delta | Asia News - The Planet" name="og:title">'
+            '<meta value="Floods: Seas rise over the delta | Asia News - The Planet" name="twitter:title">')
+    meta = extract_page_metadata(page(head, "<h1>Seas rise over the delta</h1>"))
+    assert meta.headline == "Seas rise over the delta"
+
+
+def test_a_date_printed_under_the_headline_or_in_the_address_when_metadata_has_none():
+    shown = page("", "<h1>Seas rise</h1><div><span>Jane Doe</span> | <span>March 3, 2024</span></div>")
+    assert extract_page_metadata(shown).date_published == "2024-03-03"
+    updated_only = page("", "<h1>Seas rise</h1><div>Updated: Oct 9, 2019, 11:05 IST</div>")
+    assert extract_page_metadata(updated_only).date_published == "2019-10-09"
+    both = page("", "<h1>Seas rise</h1><div>Updated: Oct 9, 2019</div><div>Published Oct 7, 2019</div>")
+    assert extract_page_metadata(both).date_published == "2019-10-07"
+    filed = page('<link rel="canonical" href="https://planet.example/2021/06/30/seas-rise/">', "<h1>Seas rise</h1>")
+    assert extract_page_metadata(filed).date_published == "2021-06-30"
+    metadata_wins = page('<meta property="article:published_time" content="2024-01-10T08:00:00">',
+                         "<h1>Seas rise</h1><div>March 3, 2024</div>")
+    assert extract_page_metadata(metadata_wins).date_published == "2024-01-10"
+
+
+def test_links_under_the_headline_are_a_byline_only_to_authors_pages_or_after_by():
+    body = ('<h1>Seas rise</h1><div><a href="/author/jane-doe">Jane Doe</a></div>'
+            '<div><a href="/topic/xi-jinping">Xi Jinping</a> <a href="/category/personalities/ana-lima">Ana Lima</a></div>')
+    assert extract_page_metadata(page("", body)).authors == ("Jane Doe",)
+    after_by = '<h1>Seas rise</h1><p>By <a href="/u/17">John Roe</a></p>'
+    assert extract_page_metadata(page("", after_by)).authors == ("John Roe",)
+    topics_only = '<h1>Seas rise</h1><div><a href="/tags/ana-lima">Ana Lima</a> <a href="/news/world">World News</a></div>'
+    assert extract_page_metadata(page("", topics_only)).authors == ()
+    no_address = ('<link rel="canonical" href="http://[planet/2021/06/30/x">'
+                  '<h1>Seas rise</h1><p>By <a href="http://[bad/">John Roe</a></p>')
+    assert extract_page_metadata(page("", no_address)).authors == ("John Roe",)  # a broken address costs nothing else
+
+
+def test_an_xhtml_page_declaring_its_encoding_keeps_its_metadata():
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+             '<meta property="og:site_name" content="The Planet"/><meta property="article:published_time" content="2021-03-04"/>'
+             '<title>Seas rise | The Planet</title></head><body><h1>Seas rise</h1></body></html>')
+    meta = extract_page_metadata(xhtml)
+    assert meta.publisher == "The Planet" and meta.date_published == "2021-03-04" and meta.headline == "Seas rise"
+
+
 def test_dates_and_headlines_are_decided_by_agreement():
     head = ('<meta property="article:published_time" content="2024-01-10T08:00:00Z">'
             '<meta name="pdate" content="20240110"><meta name="date" content="2024-01-12">'
@@ -220,6 +285,34 @@ def test_title_just_above_the_text_after_menus():
     page = parse_text_page(dump("Brazil and Argentina sign a trade pact\nBy Jane Doe\nMarch 3, 2024"))
     assert page.title == "Brazil and Argentina sign a trade pact"
     assert page.byline_names == ["Jane Doe"] and page.date_published == date(2024, 3, 3)
+
+
+@pytest.mark.parametrize("line", [
+    "Continue reading the main story", "Skip to site index", "Read more from this author",
+    "Home Trade & Industry", "Jane Doe Director of Communications and Managing Editor",
+    "Twitter LinkedIn Facebook Email Copy Link", "Jane Roe/The Southern Planet", "JANE ROE/AFP via Getty Images",
+    "Trade & Industry", "Jane Doe and John Roe", "The Times of India",
+])
+def test_lines_no_article_is_titled(line):
+    from claimgraph.parse.text_page import not_a_headline
+
+    assert not_a_headline(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Japan Prime Minister Dodges Criticism During Leaders Debate", "Brazil and Argentina Sign a Trade Pact",
+    "Why Washington and Beijing Keep Talking", "Read the Room: Europe's Quiet Rearmament",
+])
+def test_headlines_are_not_taken_for_furniture(line):
+    from claimgraph.parse.text_page import not_a_headline
+
+    assert not not_a_headline(line)
+
+
+def test_a_call_to_action_between_the_menu_and_the_title_is_no_headline():
+    page = parse_text_page(dump("Continue reading the main story\nBrazil and Argentina Sign a Trade Pact\n"
+                                "Jane Roe/The Southern Planet\nBy Jane Doe"))
+    assert page.title == "Brazil and Argentina Sign a Trade Pact"
 
 
 def test_a_title_printed_twice_beats_a_nearer_line():

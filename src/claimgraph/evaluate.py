@@ -59,6 +59,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,6 +203,7 @@ class PageScore:
     about: Accuracy = field(default_factory=Accuracy)
     modality: Accuracy = field(default_factory=Accuracy)
     errors: list[str] = field(default_factory=list)
+    misses: Counter = field(default_factory=Counter)  # kinds of miss ("publisher: partial"), for aggregate reports
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason,
@@ -248,6 +250,29 @@ class EvalReport:
                 "totals": totals, "ms_per_1500_words": round(self.ms_per_1500_words(), 1),
                 "documents": [p.as_dict() for p in self.pages]}
 
+    def by_kind(self) -> dict[str, "EvalReport"]:
+        """The same report cut by page kind (text, html): aggregates only, so it
+        is safe for the splits whose pages nobody may see."""
+        kinds: dict[str, list[PageScore]] = {}
+        for page in self.pages:
+            kinds.setdefault(page.kind, []).append(page)
+        return {kind: EvalReport(self.split, pages) for kind, pages in sorted(kinds.items())}
+
+    def render_by_kind(self) -> list[str]:
+        """One line per page kind with the page-structure measures."""
+        lines = ["  by page kind (page structure):"]
+        for kind, part in self.by_kind().items():
+            cells = [f"{m} {part.total(m).correct}/{part.total(m).total}" for m in ("headline", "publisher", "date")]
+            cells += [f"{m} F1 {part.total(m).f1:.3f} (tp={part.total(m).tp} fp={part.total(m).fp} "
+                      f"fn={part.total(m).fn})" for m in ("authors", "affiliations")]
+            lines.append(f"    {kind:4} {len(part.pages):3d} pages: " + ", ".join(cells))
+            misses = Counter()
+            for page in part.pages:
+                misses.update(page.misses)
+            for what, n in sorted(misses.items()):
+                lines.append(f"         {n:3d} x {what}")
+        return lines
+
     def render(self, details: bool = False) -> str:
         head = (f"{'page':36} {'kind':4} {'words':>5} {'sec':>5}  {'head':>4} {'pub':>4} {'date':>4}  {'auth':>5} "
                 f"{'affil':>5} {'state':>5} {'ppl':>5} {'org':>5}  {'claim':>5} {'hold':>5} {'about':>5}")
@@ -284,6 +309,7 @@ class EvalReport:
                 continue
             lines.append(f"  {label:26} accuracy={t.value:.3f}  ({t.correct}/{t.total}){mark(m)}")
         lines.append(f"  documents rejected         {len(self.rejected)}")
+        lines += self.render_by_kind()
         lines.append(f"  whole path: {self.ms_per_1500_words():.0f} ms per 1,500 words (model loaded)")
         if details:
             for p in self.pages:
@@ -546,6 +572,7 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
             score.affiliations.fn += 1
             errors.append(f"missing affiliation: {ga} -> {go}")
 
+    classify_misses(score, gold, pred, author_of)
     score.states, _ = match_names(gold.states, pred.states, "state", errors)
     score.people, _ = match_names(gold.people, pred.people, "person", errors)
     score.organizations, _ = match_names(gold.organizations, pred.organizations, "org", errors, organization=True)
@@ -577,6 +604,63 @@ def score_page(gold: GoldPage, pred: Predicted | None, *, status: str = "loaded"
             if not score.modality.add(pc.modality == gc["modality"]):
                 errors.append(f"modality {pc.modality} != {gc['modality']}: {gc['text'][:80]}")
     return score
+
+
+def classify_misses(score: PageScore, gold: GoldPage, pred: Predicted, author_of: dict[str, str]) -> None:
+    """Count the kinds of page-structure miss (no text of the page): how a split fails can be
+    seen in aggregate where its pages may not be."""
+    m = score.misses
+
+    def single(label: str, gold_value: str | None, values: list[str], ok: bool, same_ish) -> None:
+        if ok:
+            return
+        if gold_value is None:
+            m[f"{label}: given where the page has none"] += 1
+        elif not values:
+            m[f"{label}: none found"] += 1
+        elif len(values) > 1:
+            m[f"{label}: several"] += 1
+        else:
+            m[f"{label}: {'close' if same_ish(gold_value, values[0]) else 'other'}"] += 1
+
+    def overlap(g: str, p: str) -> bool:  # one contains the other: a suffix, prefix or standfirst glued
+        a, b = org_norm(g), org_norm(p)
+        return bool(a and b) and (a in b or b in a)
+
+    def near_day(g: str, p: str) -> bool:
+        from datetime import date as _date
+        try:
+            return abs((_date.fromisoformat(g[:10]) - _date.fromisoformat(p[:10])).days) <= 3
+        except ValueError:
+            return False
+
+    single("headline", gold.headline, pred.headlines, score.headline.value == 1, overlap)
+    single("publisher", gold.publisher, [p.name for p in pred.publishers], score.publisher.value == 1, overlap)
+    single("date", gold.date, pred.dates, score.date.value == 1, near_day)
+    gold_authors = [a["name"] for a in gold.authors]
+    missing = [g for g in gold_authors if g not in author_of.values()]
+    surnames = {norm(g).split()[-1] for g in missing if norm(g)}
+    for node in pred.authors:
+        if node.iri in author_of:
+            continue
+        if not gold_authors:
+            m["authors: extra on an unsigned page (credit or desk taken for a person)"] += 1
+        elif norm(node.name) and norm(node.name).split()[-1] in surnames:
+            m["authors: extra, a gold author's surname (spelling or glued words)"] += 1
+        elif norm(node.name) and any(norm(node.name).startswith(norm(g)) for g in missing):
+            m["authors: extra, a gold author's name with words after it"] += 1
+        else:
+            m["authors: extra, another person"] += 1
+    for g in missing:
+        m["authors: missed, nobody found on the page" if not pred.authors else "authors: missed beside others found"] += 1
+    found_authors = set(author_of.values())
+    for error in score.errors:
+        if error.startswith("missing affiliation: "):
+            who = error[len("missing affiliation: "):].split(" -> ")[0]
+            m[f"affiliations: missed, {'its author found' if who in found_authors else 'its author missed too'}"] += 1
+        elif error.startswith("extra affiliation: "):
+            who = error[len("extra affiliation: "):].split(" -> ")[0]
+            m[f"affiliations: extra, {'of a gold author' if who in found_authors else 'of another person'}"] += 1
 
 
 # ------------------------------------------------------------------ parse checks

@@ -77,7 +77,8 @@ WEIGHTS = {
     "headline": {"json-ld": 3, "h1": 4, "h1-page": 2, "og:title": 2, "twitter:title": 1, "title": 1, "trafilatura": 1},
     "authors": {"json-ld": 3, "meta:byl": 3, "byline": 3, "itemprop": 2, "author-box": 2, "article:author": 2, "meta:author": 2,
                 "trafilatura": 1},
-    "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1},
+    "date": {"json-ld": 3, "article:published_time": 3, "itemprop": 2, "meta:date": 2, "htmldate": 2, "time": 1, "visible": 1,
+             "url": 1},
     "publisher": {"json-ld": 3, "og:site_name": 3, "title-suffix": 2, "application-name": 1, "trafilatura": 1, "copyright": 1,
                   "logo": 1},
 }
@@ -312,13 +313,31 @@ def _header_names(doc, h1) -> list[str]:
         text = _clean(el.text_content()) or ""
         if el.tag == "p" and len(text.split()) >= 20:
             break
-        if el.tag == "a" and 2 <= len(text.split()) <= 5:
+        if el.tag == "a" and 2 <= len(text.split()) <= 5 and _links_to_author(el):
             found.append(text)
         elif el.tag in ("p", "div", "span", "li") and re.match(r"^by\s", text, re.IGNORECASE) and len(text.split()) <= 16:
             found.append(text)
         if len(found) > 2 * MAX_BYLINE_NAMES:
             break
     return found
+
+
+# Paths of authors' pages in a site's links ("/author/jane-doe", "/people/123-jane-doe", "/by/jane-doe").
+_AUTHOR_PATH_RE = re.compile(r"/(?:[\w-]*(?:authors?|reporters?|writers?|columnists?|journalists?|contributors?)|by|people|"
+                             r"person|profiles?|experts?|staff|bios?)(?:[/_-]|$)", re.IGNORECASE)
+
+
+def _links_to_author(a) -> bool:
+    """A link under the headline is a byline when it leads to an author's page or follows "By";
+    other links there (topics, people the story is about, share buttons) name no author."""
+    if _AUTHOR_PATH_RE.search(_url_path(a.get("href"))):
+        return True
+    parent = a.getparent()
+    before = (parent.text or "") if parent is not None else ""
+    prev = a.getprevious()
+    if prev is not None:
+        before = prev.tail or ""
+    return bool(re.search(r"\bby\s*:?\s*$", before, re.IGNORECASE))
 
 
 UNDERSCORE_SUFFIX_RE = re.compile(r"^(?P<head>.*?[^\s_])\s*_(?P<tail>(?:[A-Za-z]+_)*[A-Z][A-Za-z]+)$")
@@ -389,6 +408,50 @@ def visible_copyright_holders(doc) -> list[str]:
     return found[:2]
 
 
+def _url_path(url: str | None) -> str:
+    """The path of an address, "" for none or one that is no address ("http://[not-a-host]/")."""
+    try:
+        return urlparse(url).path if url else ""
+    except ValueError:
+        return ""
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$)")
+
+
+def _url_date(url: str | None) -> date | None:
+    """'https://site/2019/11/20/story' -> 2019-11-20: the day a site files a story under."""
+    m = _URL_DATE_RE.search(_url_path(url))
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
+
+
+def _header_date(doc, h1) -> date | None:
+    """A date printed on a short line between the headline and the first paragraph of text."""
+    if h1 is None:
+        return None
+    started = False
+    updated: date | None = None
+    for el in doc.iter():
+        if el is h1:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        text = _clean(el.text_content()) or ""
+        if el.tag == "p" and len(text.split()) >= 20:
+            break
+        if el.tag in ("time", "span", "div", "p", "li", "small", "em", "strong", "b", "i") and len(text.split()) <= 12:
+            found = find_date(text)
+            if found and re.search(r"\b(?:updated|modified)\b", text, re.IGNORECASE):
+                updated = updated or found  # the only date shown may be an "Updated" one
+            elif found:
+                return found
+    return updated
+
+
 def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     """All candidates of one page (and, in `meta`, the fields that need no vote)."""
     c = Candidates()
@@ -442,7 +505,7 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
     props: dict[str, list[str]] = {}
     for el in doc.xpath("//meta[@property or @name or @itemprop]"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        content = _clean(el.get("content"))
+        content = _clean(el.get("content") if el.get("content") is not None else el.get("value"))  # some saved DOMs use value=
         if key and content:
             props.setdefault(key, []).append(content)
 
@@ -458,6 +521,7 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         meta["sources"].append("meta")
     c.add("headline", "og:title", prop("og:title"))
     c.add("headline", "twitter:title", prop("twitter:title"))
+    meta["handles"] = {_org_key(h.lstrip("@")) for key in ("twitter:site", "twitter:creator") for h in props.get(key, [])}
     c.add("publisher", "og:site_name", prop("og:site_name"))
     c.add("publisher", "application-name", prop("application-name", "publisher", "dc.publisher", "citation_publisher"))
     raw = prop("article:published_time", "og:article:published_time", "article:published")
@@ -550,9 +614,23 @@ def gather_candidates(doc, html, url: str | None, meta: dict) -> Candidates:
         c.add("publisher", "title-suffix", site)
     # trafilatura's site name is sometimes the whole <title>: cut the headline off it
     c.publisher = [(src, site_beside_headline(v, heads) or v) if src == "trafilatura" else (src, v) for src, v in c.publisher]
+    # trafilatura reads its site name from the same tags (og:site_name, JSON-LD, twitter:site):
+    # the same value again is no second witness.
+    stated = {_org_key(v) for src, v in c.publisher if src != "trafilatura"}
+    c.publisher = [(src, v) for src, v in c.publisher if src != "trafilatura" or _org_key(v) not in stated]
+    # "Section - Site" beside the headline: the known outlet at its end is the site
+    c.publisher = [(src, known_outlet_suffix(v) or v) if src == "title-suffix" else (src, v) for src, v in c.publisher]
+    suffixes = {known_outlet_suffix(v) for src, v in c.headline if src in ("title", "og:title", "twitter:title")} - {None}
+    if not any(src == "title-suffix" for src, _ in c.publisher):
+        for suffix in sorted(suffixes):
+            c.add("publisher", "title-suffix", suffix)
     for holder in visible_copyright_holders(doc):
-        c.add("publisher", "copyright", holder)
+        if not holder.rstrip().endswith(("&", ",")):  # "Bennett, Coleman &": a company's legal name cut short
+            c.add("publisher", "copyright", holder)
     c.add("publisher", "logo", logo_name(doc))
+    header_day = _header_date(doc, title_h1)
+    c.add("date", "visible", header_day)
+    c.add("date", "url", _url_date(meta.get("canonical_url")))
     try:
         from htmldate import find_date as htmldate_find_date
 
@@ -597,10 +675,32 @@ def _vote(candidates: Iterable[tuple[str, object]], weights: dict[str, int], key
     return value, source
 
 
-def decide_publisher(c: Candidates) -> str | None:
-    found = _vote(((s, v) for s, v in c.publisher if not _HOST_RE.match(v) and len(v) <= 100),
-                  WEIGHTS["publisher"], _org_key)
+def decide_publisher(c: Candidates, handles: Iterable[str] = ()) -> str | None:
+    """The heaviest site name. trafilatura falls back on the page's twitter:site handle
+    ("BrookingsInst"): an account, not the site's name; an address ("example.com") counts only when nothing else names the
+    site and the page spells it with a capital, as a name ("Example.Net")."""
+    handles = set(handles)
+    named = [(s, v) for s, v in c.publisher
+             if len(v) <= 100 and not (s == "trafilatura" and " " not in v.strip() and _org_key(v) in handles)]
+    found = _vote(((s, v) for s, v in named if not _HOST_RE.match(v)), WEIGHTS["publisher"], _org_key)
+    if not found:
+        found = _vote(((s, v) for s, v in named if s != "copyright" and _HOST_RE.match(v) and v != v.lower()),
+                      WEIGHTS["publisher"], _org_key)
     return found[0] if found else None
+
+
+def known_outlet_suffix(title: str | None) -> str | None:
+    """The site after a title's last separator when it is a known outlet or institution
+    ("… | India News - Times of India" -> "Times of India")."""
+    from ..extract.gazetteer import load_gazetteer
+
+    m = _TITLE_SUFFIX_RE.match(title or "")
+    if not m:
+        return None
+    tail = m.group("tail").strip()
+    gazetteer = load_gazetteer()
+    org = gazetteer.org_by_surface(tail) or gazetteer.org_by_surface(re.sub(r"^the\s+", "", tail, flags=re.IGNORECASE))
+    return tail if org is not None and org.kind in ("news_outlet", "think_tank", "university") else None
 
 
 def strip_site_suffix(title: str, sites: Iterable[str]) -> str:
@@ -621,7 +721,15 @@ def strip_site_suffix(title: str, sites: Iterable[str]) -> str:
 
 def decide_headline(c: Candidates, publisher: str | None) -> str | None:
     sites = [v for _, v in c.publisher] + ([publisher] if publisher else [])
-    cleaned = [(s, strip_site_suffix(v, sites)) for s, v in c.headline if len(v) <= 400]
+    # og:title, twitter:title and trafilatura's title are often the <title> copied: one string
+    # copied into several tags is one witness (its weightiest tag), not several.
+    copies: dict[str, tuple[int, str]] = {}
+    for s, v in c.headline:
+        if s in ("og:title", "twitter:title", "title", "trafilatura"):
+            w = WEIGHTS["headline"].get(s, 1)
+            copies[v] = max(copies.get(v, (0, s)), (w, s))
+    kept = [(s, v) for s, v in c.headline if s not in ("og:title", "twitter:title", "title", "trafilatura") or copies[v][1] == s]
+    cleaned = [(s, strip_site_suffix(v, sites)) for s, v in kept if len(v) <= 400]
     found = _vote(cleaned, WEIGHTS["headline"], _text_key)
     if not found:
         return None
@@ -693,15 +801,22 @@ def decide_date(c: Candidates) -> date | None:
     return winner
 
 
+_XML_DECLARATION_RE = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+
+
 def extract_page_metadata(html: str | bytes, url: str | None = None) -> PageMetadata:
     """What the page states about itself, each field decided by the evidence behind it."""
+    if isinstance(html, str):
+        # lxml refuses a decoded string that still declares its encoding (XHTML's "<?xml … encoding=…?>"):
+        # the declaration says nothing once the text is decoded.
+        html = _XML_DECLARATION_RE.sub("", html, count=1)
     try:
         doc = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return PageMetadata()
     meta: dict[str, object] = {"sources": []}
     c = gather_candidates(doc, html, url, meta)
-    publisher = decide_publisher(c)
+    publisher = decide_publisher(c, meta.pop("handles", ()))
     published = decide_date(c)
     authors = decide_authors(c, publisher)
     meta.update(

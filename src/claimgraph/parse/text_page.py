@@ -1189,8 +1189,62 @@ def _title_like(u: Unit) -> bool:
         return False  # "Jane Doe, AP National Security Writer", "Jane Doe · The Planet"
     if sentence_count(text) > 1 and not looks_like_heading(text, max_words=30):
         return False  # two sentences in sentence case: a standfirst, not a title
+    if not_a_headline(text):
+        return False
     first = text.split()[0].lower().strip(":")
     return first not in {"by", "published", "posted", "updated", "written", "photo", "image", "credit", "source"}
+
+
+# Calls to action and navigation a page prints where a headline might sit ("Continue reading the
+# main story", "Skip to site index", "Read more", "Sign up for our newsletter").
+CALL_TO_ACTION_RE = re.compile(
+    r"^(?:continue\s+reading|read\s+(?:more|next|the\s+full|full)|skip\s+to|jump\s+to|go\s+to|back\s+to|sign\s+(?:up|in)|"
+    r"log\s+in|subscribe|listen\s+(?:to|now)|watch\s+(?:now|live|the)|download|share\s+(?:this|on)|follow\s+(?:us|on)|"
+    r"click\s+here|see\s+(?:all|more)|view\s+(?:all|more)|load\s+more|show\s+more|more\s+(?:from|on|stories|in)|"
+    r"related\s+(?:articles|stories|content)|recommended|you\s+may\s+also\s+like|most\s+(?:read|popular|viewed))\b",
+    re.IGNORECASE)
+# "Home Politics & Government": a breadcrumb whose separators the dump lost.
+HOME_CRUMB_RE = re.compile(r"^home\s+[A-Z&][\w&,' -]*$", re.IGNORECASE)
+
+
+def not_a_headline(text: str) -> bool:
+    """Lines no article is titled: a call to action or a navigation label, a breadcrumb from
+    "Home", a person's name followed by a job title ("Jane Doe Director of Communications"),
+    a known outlet or institution's name alone ("The Daily Planet")."""
+    from ..extract.gazetteer import load_gazetteer
+
+    if CALL_TO_ACTION_RE.match(text) or (word_count(text) <= 6 and HOME_CRUMB_RE.match(text)):
+        return True
+    tokens = text.split()
+    if sum(t.lower().strip(",|") in SHARE_WORDS for t in tokens) >= max(3, len(tokens) // 2):
+        return True  # "Twitter LinkedIn Flipboard Facebook Email Copy Link": share buttons
+    parts = [p for p in re.split(r"\s*,\s*|\s+(?:and|&)\s+", text) if p]
+    if len(parts) >= 2 and all(looks_like_person_name(p) for p in parts):
+        return True  # "Jane Doe and John Roe": a byline without its "By"
+    if "/" in text and looks_like_person_name(text.split("/")[0].strip().title()):
+        return True  # "Jane Doe/The Planet", "JANE DOE/AFP via Getty Images": a photo credit
+    if len(tokens) <= 4 and "&" in tokens and all(t[0].isupper() or t == "&" for t in tokens):
+        return True  # "Politics & Government": a section label
+    for n in (2, 3, 4):  # a name, then a word that opens a job title
+        if len(tokens) > n and tokens[n].lower().strip(",") in ROLE_OPENING_WORDS and looks_like_person_name(" ".join(tokens[:n])):
+            return True
+    if word_count(text) <= 5:
+        gazetteer = load_gazetteer()
+        bare = re.sub(r"^the\s+", "", text.strip(), flags=re.IGNORECASE)
+        if gazetteer.org_by_surface(text.strip()) is not None or gazetteer.org_by_surface(bare) is not None:
+            return True
+    return False
+
+
+SHARE_WORDS = frozenset("""
+twitter facebook linkedin flipboard email e-mail whatsapp reddit telegram pinterest print copy link share tweet
+x messenger sms mail
+""".split())
+# Words that open a job title printed after a name.
+ROLE_OPENING_WORDS = (NAME_ROLE_WORDS | frozenset("""
+assistant deputy head chair chairman chairwoman founder partner lecturer researcher scholar visiting
+nonresident non-resident adjunct distinguished principal managing executive contributing special vice
+""".split())) - {"news", "service", "agency", "team", "desk", "staff", "president", "minister", "secretary", "senior"}
 
 
 _TITLE_JOIN_RE = r"\s*(?:\||-|–|—|::|/|›|»|>)\s*"
@@ -1257,7 +1311,10 @@ def find_title_above_body(units: list[Unit]) -> int | None:
         words = word_count(u.text)
         title_case = words >= 4 and looks_like_heading(u.text, max_words=30) and _capitalised_share(u.text) >= 0.6
         shouting = words >= 3 and u.text.upper() == u.text
-        score = 3 * _dated_or_signed_near(units, i) + 2 * (words >= 4 and _repeated(units, i)) \
+        header = _dated_or_signed_near(units, i)
+        if i > anchor and not header and not _repeated(units, i):
+            continue  # below the first long paragraph only the article's header (title over byline or date) is the title
+        score = 3 * header + 2 * (words >= 4 and _repeated(units, i)) \
             + (4 <= words <= 20) - (words > 20) - (words < 4) + (nearest and i < anchor) + title_case - 2 * shouting
         if i < anchor:
             nearest = False
