@@ -142,7 +142,7 @@ def test_hermit_without_java_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     (vocab.ANALYSIS_ARTICLE, vocab.ARTICLE),
     (vocab.OPINION_ARTICLE, vocab.ARTICLE),
     (vocab.ANALYSIS_ARTICLE, vocab.PROV_ENTITY),
-    (vocab.HISTORICAL_STATE, vocab.COUNTRY),
+    (vocab.HISTORICAL_STATE, vocab.SCHEMA + "AdministrativeArea"),  # beside schema:Country, not under it
     (vocab.UNIVERSITY, vocab.ORGANIZATION),
     (vocab.POLITICAL_GROUP, vocab.ORGANIZATION),
     (vocab.INTERNATIONAL_ORGANIZATION, vocab.ORGANIZATION),
