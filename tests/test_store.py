@@ -88,3 +88,29 @@ def test_page_text_never_reaches_an_update_as_text(store):
     store.replace_graph("http://g/a", triples(evil))
     assert store.named_graphs() == ["http://g/a", "http://g/keep"]
     assert [q.object.value for q in store.graph_quads("http://g/a")] == [evil]
+
+
+def test_a_batch_mixing_rewritten_changed_and_new_graphs(store):
+    """A rewritten document (its graph cleared inside the update), a slightly changed one (its
+    difference written) and a new one (bulk) in one batch: each ends exactly as given."""
+    store.replace_graphs([("http://g/rewritten", triples("1", "2", "3")), ("http://g/changed", triples("a", "b", "c", "d")),
+                          ("http://g/other", triples("keep"))])
+    results = store.replace_graphs([("http://g/rewritten", triples("x", "y")),
+                                    ("http://g/changed", triples("a", "b", "c", "e")),
+                                    ("http://g/new", triples("n"))])
+    assert [(r.triples_before, r.triples_after, r.added, r.removed) for r in results] == [
+        (3, 2, 2, 3), (4, 4, 1, 1), (0, 1, 1, 0)]
+    contents = {g: sorted(q.object.value for q in store.graph_quads(g)) for g in store.named_graphs()}
+    assert contents == {"http://g/changed": ["a", "b", "c", "e"], "http://g/new": ["n"],
+                        "http://g/other": ["keep"], "http://g/rewritten": ["x", "y"]}
+
+
+@pytest.mark.parametrize("graph", ["http://g/a> } ; DROP ALL ; #", "http://g/a b", 'http://g/"a"'])
+def test_a_graph_name_that_is_no_iri_is_refused_before_anything_is_written(store, graph):
+    """A rewritten graph is cleared by its name in the update's text: only an IRI pyoxigraph
+    accepted can get there, so a name shaped like SPARQL is refused, and nothing changes."""
+    store.replace_graph("http://g/keep", triples("1", "2"))
+    with pytest.raises(ValueError):
+        store.replace_graphs([("http://g/keep", triples("3")), (graph, triples("x"))])
+    assert store.named_graphs() == ["http://g/keep"]
+    assert sorted(q.object.value for q in store.graph_quads("http://g/keep")) == ["1", "2"]
