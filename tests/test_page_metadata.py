@@ -210,6 +210,16 @@ def test_author_named_only_in_a_copyright_line():
     assert parsed.byline_names == [] and parsed.publisher == "The Planet Review"
 
 
+@pytest.mark.parametrize("line", ["© The Planet Review 2026. All rights reserved.",
+                                  "© 2000 - 2026 The Planet Review (www.planetreview.com)",
+                                  "© The Planet Review Limited 2019"])
+def test_a_year_or_address_after_the_copyright_holder_is_not_its_name(line):
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{PARAS}\n\n{line}\n")
+    assert parsed.publisher == "The Planet Review"
+    html = page("<title>Seas rise</title>", f"<h1>Seas rise</h1><p>{PARAS}</p><footer><p>{line}</p></footer>")
+    assert extract_page_metadata(html).publisher == "The Planet Review"
+
+
 def test_two_authors_sharing_one_bio():
     assert bio_subjects("Jane Doe and John Roe are fellows at the Example Institute.") == ["Jane Doe", "John Roe"]
     from claimgraph.extract.authors import extract_authors

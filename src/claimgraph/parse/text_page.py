@@ -1461,6 +1461,14 @@ PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "tit
                      "site-line": 1, "masthead": 1}
 
 
+# A year or the site's address printed after the holder: "© Press TV 2007", "© Telegraph Media Group Limited 2017",
+# "© 2000 - 2019 Al Bawaba (www.albawaba.com)": not part of the name.
+TRAILING_YEAR_OR_ADDRESS_RE = re.compile(
+    r"(?:\s*[-–,]?\s*(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?|"
+    r"\s*\(\s*(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?\s*\)|"
+    r"\s+[-–]\s+(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?)+$", re.IGNORECASE)
+
+
 def _site_key(name: str) -> str:
     """'The Daily Planet', 'DailyPlanet.com' -> 'dailyplanet': a site's name and its address meet."""
     name = name.strip()
@@ -1476,6 +1484,7 @@ def _initials(name: str) -> str:
 def _holder(text: str) -> str | None:
     """A copyright holder's name: cut at ' / ', ' | ', a sentence end, 'All rights'; legal suffixes dropped."""
     text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
+    text = TRAILING_YEAR_OR_ADDRESS_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:-–")
     text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
     text = CORPORATE_SUFFIX_RE.sub("", text).strip(" ,.;:")
     if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE) \
