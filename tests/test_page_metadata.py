@@ -252,6 +252,25 @@ def test_a_role_in_the_byline_is_an_affiliation(byline, org, role):
     assert [(a.org_key, a.role) for a in out.affiliations] == [(org, role)]
 
 
+@pytest.mark.parametrize("byline, affiliations", [
+    ("By Jane Doe and John Roe / Planet Shimbun Staff Writers",
+     {("person/jane-doe", "org/planet-shimbun", "Staff Writer"), ("person/john-roe", "org/planet-shimbun", "Staff Writer")}),
+    ("By Jane Doe / PNN / Updated: Oct 9, 2019", {("person/jane-doe", "org/pnn", None)}),
+    ("By Jane Doe | AFP | March 3, 2024", {("person/jane-doe", "org/agence-france-presse", None)}),
+    ("By Jane Doe\nASSOCIATED PRESS", {("person/jane-doe", "org/associated-press", None)}),
+    # a bar also leads to dates and sections: only an agency or a staff role after it is an outlet
+    ("By Jane Doe | Opinion", set()),
+    ("By Jane Doe | 12/10/2020", set()),
+])
+def test_an_outlet_after_the_bylines_separator_is_the_affiliation(byline, affiliations):
+    from claimgraph.extract.authors import extract_authors
+
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{byline}\n\n{PARAS}\n")
+    out = extract_authors(parsed)
+    assert set(out.author_keys) == {p for p, _, _ in affiliations} or not affiliations
+    assert {(a.person_key, a.org_key, a.role) for a in out.affiliations} == affiliations
+
+
 def test_html_byline_role_reaches_the_affiliations():
     from claimgraph.extract.authors import extract_authors
 

@@ -682,6 +682,15 @@ def parse_byline(line: str) -> list[str]:
 GLUED_BY_RE = re.compile(r"^By(?=[A-Z][a-z])")
 
 
+def _agency_line(text: str) -> str | None:
+    """A line that is a wire agency's name alone, or with a staff role ("Associated Press Writer")."""
+    from .bylines import agency_name
+
+    text = normalise_space(text).strip(" ,.;:")
+    return agency_name(re.sub(r"\s+(?:staff\s+)?(?:writer|reporter|correspondent)s?$", "", text, flags=re.IGNORECASE)) \
+        if word_count(text) <= 5 else None
+
+
 def byline_roles_of(line: str) -> list[tuple[str, str]]:
     """(name, role as printed) for the people a byline gives a role: 'By Jane Doe, Senior Fellow
     at the Example Institute' -> [('Jane Doe', 'Senior Fellow at the Example Institute')]."""
@@ -1778,6 +1787,10 @@ def parse_text_page(text: str) -> ParsedPage:
             for name in u.data["names"]:
                 _add_name(byline_names, name)
             byline_roles.extend(r for r in u.data.get("roles", []) if r not in byline_roles)
+            agency = _agency_line(units[i + 1].text) if i + 1 < len(units) else None
+            if agency:  # "By Jane Doe" over a line "ASSOCIATED PRESS": she writes for the agency
+                byline_roles.extend((name, agency) for name in u.data["names"]
+                                    if not any(same_person(name, n) for n, _ in byline_roles))
             continue
         for name in u.data.get("lead_names", []):
             _add_name(byline_names, name)
