@@ -210,6 +210,16 @@ def test_author_named_only_in_a_copyright_line():
     assert parsed.byline_names == [] and parsed.publisher == "The Planet Review"
 
 
+@pytest.mark.parametrize("line", ["© The Planet Review 2026. All rights reserved.",
+                                  "© 2000 - 2026 The Planet Review (www.planetreview.com)",
+                                  "© The Planet Review Limited 2019"])
+def test_a_year_or_address_after_the_copyright_holder_is_not_its_name(line):
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{PARAS}\n\n{line}\n")
+    assert parsed.publisher == "The Planet Review"
+    html = page("<title>Seas rise</title>", f"<h1>Seas rise</h1><p>{PARAS}</p><footer><p>{line}</p></footer>")
+    assert extract_page_metadata(html).publisher == "The Planet Review"
+
+
 def test_two_authors_sharing_one_bio():
     assert bio_subjects("Jane Doe and John Roe are fellows at the Example Institute.") == ["Jane Doe", "John Roe"]
     from claimgraph.extract.authors import extract_authors
@@ -240,6 +250,25 @@ def test_a_role_in_the_byline_is_an_affiliation(byline, org, role):
     out = extract_authors(parsed)
     assert out.author_keys == ["person/jane-doe"]
     assert [(a.org_key, a.role) for a in out.affiliations] == [(org, role)]
+
+
+@pytest.mark.parametrize("byline, affiliations", [
+    ("By Jane Doe and John Roe / Planet Shimbun Staff Writers",
+     {("person/jane-doe", "org/planet-shimbun", "Staff Writer"), ("person/john-roe", "org/planet-shimbun", "Staff Writer")}),
+    ("By Jane Doe / PNN / Updated: Oct 9, 2019", {("person/jane-doe", "org/pnn", None)}),
+    ("By Jane Doe | AFP | March 3, 2024", {("person/jane-doe", "org/agence-france-presse", None)}),
+    ("By Jane Doe\nASSOCIATED PRESS", {("person/jane-doe", "org/associated-press", None)}),
+    # a bar also leads to dates and sections: only an agency or a staff role after it is an outlet
+    ("By Jane Doe | Opinion", set()),
+    ("By Jane Doe | 12/10/2020", set()),
+])
+def test_an_outlet_after_the_bylines_separator_is_the_affiliation(byline, affiliations):
+    from claimgraph.extract.authors import extract_authors
+
+    parsed = parse_text_page(f"Trade Winds in the Southern Cone\n\n{byline}\n\n{PARAS}\n")
+    out = extract_authors(parsed)
+    assert set(out.author_keys) == {p for p, _, _ in affiliations} or not affiliations
+    assert {(a.person_key, a.org_key, a.role) for a in out.affiliations} == affiliations
 
 
 def test_html_byline_role_reaches_the_affiliations():

@@ -191,9 +191,37 @@ _INSTITUTION_RE = re.compile(r"\b(?:university|institute|institution|centre|cent
                              re.IGNORECASE)
 
 
+# "By Jane Doe and John Roe / Planet Staff Writers", "Jane Doe / PNN / Updated …", "By Jane Doe | AFP | March 3":
+# what the names' separator leads to, up to the next separator.
+_OUTLET_AFTER_SEPARATOR_RE = re.compile(r"^(?P<names>[^/|]+?)\s+(?P<sep>/|\|)\s+(?P<org>[^/|]+?)\s*(?:[/|].*)?$")
+
+
+def outlet_after_separator(text: str, publishers: Iterable[str] = ()) -> tuple[str, str] | None:
+    """('By Jane Doe', 'Planet Staff Writers') for a byline whose names are followed, across a
+    slash or a bar, by the outlet or agency they write for; None otherwise. After a slash the
+    outlet is any short capitalised name that is neither a person nor a date; after a bar (which
+    also leads to dates and sections) only a wire agency or a staff role ("… Staff Writer")."""
+    m = _OUTLET_AFTER_SEPARATOR_RE.match(normalise_space(text))
+    if not m:
+        return None
+    org = m.group("org").strip(" ,.;:")
+    if not org or not org[0].isupper() or len(org.split()) > 6 or match_datetime(org) or re.search(r"\d", org) \
+            or BYLINE_TAIL_RE.match(" " + org) and BYLINE_TAIL_RE.match(" " + org).group().strip() \
+            or clean_person_name(org, publishers) == org or not byline_names(m.group("names"), publishers):
+        return None
+    staff = re.search(r"\bstaff\b|\b(?:writer|reporter|correspondent)s?$", org, re.IGNORECASE)
+    if m.group("sep") == "|" and not (agency_name(org) or staff):
+        return None
+    return m.group("names"), org
+
+
 def byline_details(text: str, publishers: Iterable[str] = ()) -> list[tuple[str, str | None]]:
     """(name, role) for each person a byline names; the role is what the byline prints after the
     name ('Senior Fellow at the Example Institute', 'Reuters correspondent'), or None."""
+    outlet = outlet_after_separator(text, publishers)
+    if outlet:
+        names, org = outlet
+        return [(name, org) for name in byline_names(names, publishers)]
     out: list[tuple[str, str | None]] = []
     for part in split_byline(text):
         name = clean_person_name(part, publishers)
@@ -225,6 +253,9 @@ def byline_names(text: str, publishers: Iterable[str] = ()) -> list[str]:
 
     A part that is not a person after the first person ends the list when it
     reads like a role ("By Jane Doe, Senior Fellow, Example Institute")."""
+    outlet = outlet_after_separator(text, publishers)
+    if outlet:
+        text = outlet[0]
     names: list[str] = []
     for part in split_byline(text):
         name = clean_person_name(part, publishers)

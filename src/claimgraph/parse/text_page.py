@@ -682,6 +682,15 @@ def parse_byline(line: str) -> list[str]:
 GLUED_BY_RE = re.compile(r"^By(?=[A-Z][a-z])")
 
 
+def _agency_line(text: str) -> str | None:
+    """A line that is a wire agency's name alone, or with a staff role ("Associated Press Writer")."""
+    from .bylines import agency_name
+
+    text = normalise_space(text).strip(" ,.;:")
+    return agency_name(re.sub(r"\s+(?:staff\s+)?(?:writer|reporter|correspondent)s?$", "", text, flags=re.IGNORECASE)) \
+        if word_count(text) <= 5 else None
+
+
 def byline_roles_of(line: str) -> list[tuple[str, str]]:
     """(name, role as printed) for the people a byline gives a role: 'By Jane Doe, Senior Fellow
     at the Example Institute' -> [('Jane Doe', 'Senior Fellow at the Example Institute')]."""
@@ -1461,6 +1470,14 @@ PUBLISHER_WEIGHTS = {"publication-of": 3, "self-reference": 2, "byline": 2, "tit
                      "site-line": 1, "masthead": 1}
 
 
+# A year or the site's address printed after the holder: "© Press TV 2007", "© Telegraph Media Group Limited 2017",
+# "© 2000 - 2019 Al Bawaba (www.albawaba.com)": not part of the name.
+TRAILING_YEAR_OR_ADDRESS_RE = re.compile(
+    r"(?:\s*[-–,]?\s*(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?|"
+    r"\s*\(\s*(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?\s*\)|"
+    r"\s+[-–]\s+(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?)+$", re.IGNORECASE)
+
+
 def _site_key(name: str) -> str:
     """'The Daily Planet', 'DailyPlanet.com' -> 'dailyplanet': a site's name and its address meet."""
     name = name.strip()
@@ -1476,6 +1493,7 @@ def _initials(name: str) -> str:
 def _holder(text: str) -> str | None:
     """A copyright holder's name: cut at ' / ', ' | ', a sentence end, 'All rights'; legal suffixes dropped."""
     text = re.split(r"\s+/\s+|\s*\|\s*|\s*•\s*|\.\s+|\s+all rights\b|\s*\.$", text.strip(), flags=re.IGNORECASE)[0]
+    text = TRAILING_YEAR_OR_ADDRESS_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:-–")
     text = LEGAL_SUFFIX_RE.sub("", text.strip(" ,.;:")).strip(" ,.;:")
     text = CORPORATE_SUFFIX_RE.sub("", text).strip(" ,.;:")
     if not text or not text[0].isalnum() or word_count(text) > 8 or re.match(r"all rights\b", text, re.IGNORECASE) \
@@ -1769,6 +1787,10 @@ def parse_text_page(text: str) -> ParsedPage:
             for name in u.data["names"]:
                 _add_name(byline_names, name)
             byline_roles.extend(r for r in u.data.get("roles", []) if r not in byline_roles)
+            agency = _agency_line(units[i + 1].text) if i + 1 < len(units) else None
+            if agency:  # "By Jane Doe" over a line "ASSOCIATED PRESS": she writes for the agency
+                byline_roles.extend((name, agency) for name in u.data["names"]
+                                    if not any(same_person(name, n) for n, _ in byline_roles))
             continue
         for name in u.data.get("lead_names", []):
             _add_name(byline_names, name)
