@@ -221,6 +221,18 @@ def test_according_to_a_report_by_an_organisation(nlp):
     assert h["According to the Brookings Institution, Kenya has diversified its lenders."] == out.entities[org[0]].name
 
 
+def test_according_to_a_report_in_a_newspaper_is_the_newspaper(nlp):
+    # "a report in X" names its source as "a report by X" does; "the X newspaper" is X
+    out, h = _holders(
+        "According to a report in the Daily Telegraph newspaper, the Chilean navy is buying two frigates.",
+        "According to a report in the Washington Post, Peru has delayed the tender.",
+        "According to a report in the morning, Peru has cancelled the tender.", nlp=nlp)
+    assert h["According to a report in the Daily Telegraph newspaper, the Chilean navy is buying two "
+             "frigates."] == "The Telegraph"  # the gazetteer's name of the Daily Telegraph
+    assert h["According to a report in the Washington Post, Peru has delayed the tender."] == "The Washington Post"
+    assert h["According to a report in the morning, Peru has cancelled the tender."] == "AUTHOR"
+
+
 def test_according_to_a_seat_of_government_is_its_state(nlp):
     # convention: an organisation of the document holds the claim; a government body the gazetteer
     # lists as a seat of power (State Department, Pentagon, Kremlin) stands for its state
@@ -320,3 +332,4 @@ def test_a_short_title_abbreviation_without_its_period_may_be_a_given_name():
 
     assert is_leading_title("Ayatollah") and is_leading_title("Taoiseach")
     assert not is_leading_title("Gen") and not is_leading_title("Dean")
+

@@ -861,7 +861,7 @@ def _report_source(obj: Token) -> Token:
         if c.dep_ == "poss":
             return c
     for c in obj.children:
-        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of"):
+        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of", "in"):  # "a report in the Post"
             for o in c.children:
                 if o.dep_ == "pobj":
                     return o
@@ -1057,6 +1057,12 @@ def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNa
             return people[0].entity_key
     lemma = tok.lemma_.lower()
     before_head = [m for m in inside if m.end <= head_s and known.get(m.entity_key) is not None]
+    # "the Daily Express newspaper", "the Xinhua news agency": the organisation named before the
+    # noun of its kind
+    if lemma in _ORG_ROLE_NOUNS and lemma not in _STATE_BODY_NOUNS:
+        for m in before_head:
+            if known[m.entity_key].kind is EntityKind.ORGANIZATION and _modifies(tok, m):
+                return m.entity_key
     # "State Department officials", "Biden administration officials", "Kremlin sources": people
     # speaking for the body or state named before them (a demonym makes a group: "Turkish officials")
     if lemma in _SOURCE_NOUNS and tok.tag_ in ("NNS", "NNPS"):
