@@ -333,3 +333,30 @@ def test_a_short_title_abbreviation_without_its_period_may_be_a_given_name():
     assert is_leading_title("Ayatollah") and is_leading_title("Taoiseach")
     assert not is_leading_title("Gen") and not is_leading_title("Dean")
 
+
+def test_transcript_turns_belong_to_their_speakers(nlp):
+    # an interview printed as turns: a label names the speaker (first name, surname in capitals), the
+    # turn runs over the unlabelled paragraphs after it; "Q:" names nobody and ends the turn
+    out, h = _holders(
+        "Adam Tooze spoke to Matt Klein about China.",
+        "Matt: Most governments acted as if they were constrained by their debts.",
+        "Adam: China is not the Soviet Union.",
+        "The worry for me is more about the American side.",
+        "Q: Is China a threat to Europe?",
+        "Europe will never trust Beijing again.",
+        "KLEIN: Europe should spend more on its defence.", nlp=nlp)
+    assert h["Adam Tooze spoke to Matt Klein about China."] == "AUTHOR"
+    assert h["Matt: Most governments acted as if they were constrained by their debts."] == "Matt Klein"
+    assert h["Adam: China is not the Soviet Union."] == "Adam Tooze"
+    assert h["The worry for me is more about the American side."] == "Adam Tooze"
+    assert h["Europe will never trust Beijing again."] == "AUTHOR"
+    assert h["Europe should spend more on its defence."] == "Matt Klein"
+
+
+def test_one_labelled_paragraph_is_not_a_transcript(nlp):
+    out, h = _holders(
+        "Matt Klein wrote a new book about trade wars.",
+        "Klein: a profile. China will not change its policy.",
+        "Europe should spend more on its defence.", nlp=nlp)
+    assert h["Europe should spend more on its defence."] == "AUTHOR"
+    assert "Matt Klein" not in h.values()

@@ -56,7 +56,7 @@ from ..resolve import group_key, state_key
 from .entities import EntityExtraction, GOVERNMENT_NOUNS, scan_mentions
 from .gazetteer import DEMONYM_PLURALS, PLACE_STATES, load_gazetteer
 from .nlp import load_nlp
-from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speech_verb
+from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speaker_turns, speech_verb
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -282,6 +282,7 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
         if last:
             reported[b] = last
     _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
+    _turn_claims(claims, page, known, author)
     _states_of_actors(claims, mentions, known, entities.posts, new_entities)
     _states_of_bare_bodies(claims, doc, mentions, known)
     used = {c.holder_key for c in claims}
@@ -356,6 +357,27 @@ def _quoted_claims(claims: list[Claim], quotes: list[Quotation], run_speaker: di
             continue
         if share >= 0.8 or (share >= 0.5 and c.holder_key in (author, "")):
             c.holder_key, c.attributed = who, True
+
+
+def _turn_claims(claims: list[Claim], page: ParsedPage, known: dict[str, Entity], author: str) -> None:
+    """In a transcript or interview, what the writer would otherwise hold in a paragraph opened by a
+    speaker's label ("Adam: …", "POSTOL: …") is the speaker's."""
+    people = {}
+    for ent in known.values():
+        if ent.kind is EntityKind.PERSON:
+            for name in {ent.name} | set(ent.alternate_names):
+                people[name] = ent.key
+    turns = speaker_turns(page.blocks, people)
+    if not turns:
+        return
+    starts = [page.blocks[b].start for b in sorted(turns)]
+    order = sorted(turns)
+    for c in claims:
+        if c.source is not TextSource.BODY or c.holder_key not in (author, ""):
+            continue
+        k = bisect.bisect_right(starts, c.start) - 1
+        if k >= 0 and c.start < page.blocks[order[k]].end and turns[order[k]] != author:
+            c.holder_key, c.attributed = turns[order[k]], True
 
 
 def _previous_paragraph_speaker(b: int, last_by_block: dict[int, str], reported: dict[int, str],
