@@ -360,3 +360,12 @@ def test_one_labelled_paragraph_is_not_a_transcript(nlp):
         "Europe should spend more on its defence.", nlp=nlp)
     assert h["Europe should spend more on its defence."] == "AUTHOR"
     assert "Matt Klein" not in h.values()
+
+
+def test_a_capital_that_hopes_holds_for_its_state(nlp):
+    # the rule lemmatizer reads "hopes"/"hoped" as forms of "hop"; the reporting verb must survive it
+    out, h = _holders("Washington hopes that the sanctions will force Iran to cut production.",
+                      "Beijing hoped that the talks would fail.", nlp=nlp)
+    assert h["Washington hopes that the sanctions will force Iran to cut production."] == "United States"
+    assert h["Beijing hoped that the talks would fail."] == "China"
+
