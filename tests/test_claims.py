@@ -369,3 +369,10 @@ def test_a_capital_that_hopes_holds_for_its_state(nlp):
     assert h["Washington hopes that the sanctions will force Iran to cut production."] == "United States"
     assert h["Beijing hoped that the talks would fail."] == "China"
 
+
+def test_a_bare_state_body_speaks_for_the_state_it_was_named_with(nlp):
+    out, h = _holders("Myanmar's junta seized power in 2021.",
+                      "The junta denied allegations of mass killings, saying its forces fought terrorists.",
+                      "The council denied allegations of fraud, saying its members were honest.", nlp=nlp)
+    assert h["The junta denied allegations of mass killings, saying its forces fought terrorists."] == "Myanmar"
+    assert h["The council denied allegations of fraud, saying its members were honest."] == "AUTHOR"

@@ -168,6 +168,7 @@ class _Context:
         self.last_person: str | None = None
         self.last_thing: str | None = None  # state or organisation subject
         self.prev_sentence_thing: str | None = None
+        self.bodies: list[tuple[int, str, str]] = []  # (offset, body noun, state): "<state> junta" named
 
 
 # ------------------------------------------------------------------- helpers
@@ -235,6 +236,7 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     known = dict(entities.entities)
     groups = _GroupNamer(doc, known)
     ctx = _Context()
+    ctx.bodies = _named_bodies(doc, mentions, known)
     speaker: str | None = None  # who a paragraph ending in a colon ("Rankin said:") gives the floor to
     quotes = find_quotations(page.body_text, page.blocks)
     block_quotes: dict[int, list[Quotation]] = {}
@@ -981,6 +983,8 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
         # "the ministry added", "the paper also blamed …", "the group has said": the organisation
         # of that kind the text named last
         key = _recent_organization(tok, mentions, known)
+    if key is None and definite:
+        key = _bare_body_state(tok, ctx)  # "the junta denied …" after "Myanmar's junta"
     return _Holder(key) if key else None
 
 
@@ -1382,12 +1386,12 @@ _STATE_BODIES = {"junta", "military", "army", "regime", "government", "ministry"
 _SAME_BODY = {"junta": "military", "army": "military", "legislature": "parliament"}
 
 
-def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[str, Entity]) -> None:
-    """ "the junta" refers back to the last "<state> junta" / "<state>'s junta" of the text."""
+def _named_bodies(doc: Doc, mentions, known: dict[str, Entity]) -> list[tuple[int, str, str]]:
+    """(offset, body noun, state) of each state body named with its state ("Myanmar's junta")."""
     state_mentions = [m for m in mentions if m.entity_key.startswith("state/")
                       or (known.get(m.entity_key) is not None and known[m.entity_key].kind is EntityKind.STATE)]
     starts = [m.start for m in state_mentions]
-    named: list[tuple[int, str, str]] = []  # (offset, body noun, state) of bodies named with their state
+    named: list[tuple[int, str, str]] = []
     for t in doc:
         if t.lower_ not in _STATE_BODIES or t.tag_ not in ("NN", "NNS"):
             continue
@@ -1396,6 +1400,22 @@ def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[
             if m.start >= t.idx:
                 break
             named.append((t.idx, _SAME_BODY.get(t.lower_, t.lower_), m.entity_key))
+    return named
+
+
+def _bare_body_state(tok: Token, ctx: "_Context") -> str | None:
+    """ "the junta said …": the state of the last "<state> junta" named before it."""
+    if tok.lower_ not in _STATE_BODIES or tok.tag_ not in ("NN", "NNS"):
+        return None
+    if any(k.dep_ in ("amod", "compound", "poss", "nmod", "prep") for k in tok.children):
+        return None
+    body = _SAME_BODY.get(tok.lower_, tok.lower_)
+    return next((n[2] for n in reversed(ctx.bodies) if n[0] < tok.idx and n[1] == body), None)
+
+
+def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[str, Entity]) -> None:
+    """ "the junta" refers back to the last "<state> junta" / "<state>'s junta" of the text."""
+    named = _named_bodies(doc, mentions, known)
     for c in claims:
         if c.source is not TextSource.BODY:
             continue
