@@ -376,3 +376,24 @@ def test_a_bare_state_body_speaks_for_the_state_it_was_named_with(nlp):
                       "The council denied allegations of fraud, saying its members were honest.", nlp=nlp)
     assert h["The junta denied allegations of mass killings, saying its forces fought terrorists."] == "Myanmar"
     assert h["The council denied allegations of fraud, saying its members were honest."] == "AUTHOR"
+
+
+def test_says_with_a_clause_the_parser_split_is_the_speakers(nlp):
+    # "She says data … show that …": no "that", the parser makes "data" the object of "says"
+    out, h = _holders("Jane Roberts is president of the exporters' association.",
+                      "She says data from the Statistical Institute of Jamaica, STATIN, show that Jamaica is "
+                      "importing more produce than it is exporting.", nlp=nlp)
+    assert h["She says data from the Statistical Institute of Jamaica, STATIN, show that Jamaica is importing "
+             "more produce than it is exporting."] == "Jane Roberts"
+
+
+def test_title_of_an_organisation_before_the_name_gives_the_named_speaker(nlp):
+    # the parser gives "says" two subjects, "Director" and "Hilton"
+    out, h = _holders("In the meantime, Managing Director of Carita Jamaica Limited, Rita Hilton says the biggest "
+                      "exports for last year were yam and pepper.",
+                      "Meanwhile, Chief Executive of Kenya Power Limited, John Mwangi says the biggest losses for "
+                      "last year were in Nairobi.", nlp=nlp)
+    assert h["In the meantime, Managing Director of Carita Jamaica Limited, Rita Hilton says the biggest exports "
+             "for last year were yam and pepper."] == "Rita Hilton"
+    assert h["Meanwhile, Chief Executive of Kenya Power Limited, John Mwangi says the biggest losses for last "
+             "year were in Nairobi."] == "John Mwangi"

@@ -766,7 +766,7 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
             v.lemma_.lower() in AS_VERBS and any(c.dep_ == "prep" and c.lower_ == "as" for c in v.children)) or (
             any(c.dep_ == "punct" and c.text in (":",) for c in v.children)) or (
             re.search(r"^[^:]{0,40}:\s+that\b", _sentence_bounds(span.doc)[0][v.idx:span.end_char]) is not None) or (
-            v is opening) or (lemma in ACT_VERBS and _public_act(v))
+            v is opening) or (lemma in ACT_VERBS and _public_act(v)) or _says_clause(v)
         hypothetical = any(c.tag_ == "MD" and c.lower_ in ("would", "could", "might", "may", "will", "should", "must")
                            for c in v.children)
         if subj and has_content and not hypothetical and (_narrated_act(v) or (lemma not in REPORT_VERBS and _does_more(v))):
@@ -840,6 +840,10 @@ def _subject_of(v: Token) -> list[Token]:
     coordinated or dependent verb without one, the subject of the verb it hangs on ("Israel did not
     appear …, but … rejected the claims"; "X likes to say"; "…, saying")."""
     subj = [c for c in v.children if c.dep_ == "nsubj"]
+    if len(subj) > 1 and all(c.i < v.i for c in subj):
+        # "Managing Director of X, Rita Hilton says …": the parser gives the verb two subjects, the
+        # title and the name after it; the one next to the verb is the speaker
+        subj = sorted(subj, key=lambda c: -c.i)
     if not subj:
         subj = [c for c in v.children if c.dep_ == "compound" and c.i < v.i and c.pos_ in ("NOUN", "PROPN")]
     if not subj and v.dep_ in ("xcomp", "conj", "advcl") and v.head.i != v.i and (
@@ -855,6 +859,17 @@ def _continues_speech(v: Token) -> bool:
     head = v.head.lemma_.lower()
     return head in REPORT_VERBS | AS_VERBS | ACT_VERBS or any(
         t.lower_ == "but" for t in v.doc[v.head.i + 1:v.i] if t.dep_ == "cc")
+
+
+def _says_clause(v: Token) -> bool:
+    """ "He says data from X show that …": a content clause without "that" that the parser split into
+    an object of "say" and a verb hung after it."""
+    if v.lemma_.lower() != "say":
+        return False
+    objs = [c for c in v.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")]
+    return bool(objs) and any(c.dep_ in ("advcl", "ccomp") and c.pos_ in ("VERB", "AUX") and c.i > objs[0].i
+                              and any(x.dep_ in ("ccomp", "acomp", "attr", "dobj", "xcomp") for x in c.children)
+                              for c in v.children)
 
 
 def _opening_report_verb(span: Span) -> Token | None:
