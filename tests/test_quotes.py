@@ -10,7 +10,8 @@ import pytest
 from pagehelpers import page_from_paragraphs
 from claimgraph.extract.content import extract_content
 from claimgraph.extract.nlp import load_nlp
-from claimgraph.extract.quotes import QUOTE_VERBS, find_quotations, inside_share, speaker_token, speech_verb
+from claimgraph.extract.quotes import (QUOTE_VERBS, find_quotations, inside_share, speaker_token, speaker_turns,
+                                      speech_verb)
 
 AUTHOR = "person/the-author"
 
@@ -135,3 +136,27 @@ def test_quoted_claims_belong_to_the_speaker_across_sentences_and_paragraphs(nlp
 def test_an_unattributed_claim_stays_with_the_author(nlp):
     h = _holders(nlp, "The bridge collapsed after years of neglect and the city has no money to rebuild it.")
     assert set(h.values()) == {"AUTHOR"}
+
+
+def test_speaker_turns_read_labels_by_name_surname_and_initials():
+    people = {"Theodore A. Postol": "person/postol", "Steve Hsu": "person/hsu", "Jane Smith": "person/smith",
+              "John Smith": "person/john-smith"}
+    page = page_from_paragraphs("T", [
+        "Steve: What about missile defence?",            # 0: a given name
+        "Ted Postol: It does not work.",                 # 1: another given name, the surname fits
+        "And it never did.",                             # 2: the turn goes on
+        "SH: Why not?",                                  # 3: initials
+        "Smith: I disagree.",                            # 4: two Smiths: nobody
+        "Nobody knows.",                                 # 5: no speaker to go on with
+        "Note: this transcript was edited.",             # 6: not a speaker's label
+    ])
+    turns = speaker_turns(page.blocks, people)
+    assert turns == {0: "person/hsu", 1: "person/postol", 2: "person/postol", 3: "person/hsu"}
+
+
+def test_speaker_turns_need_two_labels_and_three_to_run_on():
+    people = {"Steve Hsu": "person/hsu"}
+    one = page_from_paragraphs("T", ["Steve: Hello.", "More words."])
+    assert speaker_turns(one.blocks, people) == {}
+    two = page_from_paragraphs("T", ["Steve: Hello.", "More words.", "Q: And?"])
+    assert speaker_turns(two.blocks, people) == {0: "person/hsu"}

@@ -56,7 +56,7 @@ from ..resolve import group_key, state_key
 from .entities import EntityExtraction, GOVERNMENT_NOUNS, scan_mentions
 from .gazetteer import DEMONYM_PLURALS, PLACE_STATES, load_gazetteer
 from .nlp import load_nlp
-from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speech_verb
+from .quotes import QUOTE_VERBS, Quotation, find_quotations, inside_share, speaker_token, speaker_turns, speech_verb
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -168,6 +168,7 @@ class _Context:
         self.last_person: str | None = None
         self.last_thing: str | None = None  # state or organisation subject
         self.prev_sentence_thing: str | None = None
+        self.bodies: list[tuple[int, str, str]] = []  # (offset, body noun, state): "<state> junta" named
 
 
 # ------------------------------------------------------------------- helpers
@@ -235,6 +236,7 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
     known = dict(entities.entities)
     groups = _GroupNamer(doc, known)
     ctx = _Context()
+    ctx.bodies = _named_bodies(doc, mentions, known)
     speaker: str | None = None  # who a paragraph ending in a colon ("Rankin said:") gives the floor to
     quotes = find_quotations(page.body_text, page.blocks)
     block_quotes: dict[int, list[Quotation]] = {}
@@ -282,6 +284,7 @@ def extract_claims(page: ParsedPage, entities: EntityExtraction, *, author_key: 
         if last:
             reported[b] = last
     _quoted_claims(claims, quotes, run_speaker, floor_given, reported, page.blocks, author)
+    _turn_claims(claims, page, known, author)
     _states_of_actors(claims, mentions, known, entities.posts, new_entities)
     _states_of_bare_bodies(claims, doc, mentions, known)
     used = {c.holder_key for c in claims}
@@ -356,6 +359,27 @@ def _quoted_claims(claims: list[Claim], quotes: list[Quotation], run_speaker: di
             continue
         if share >= 0.8 or (share >= 0.5 and c.holder_key in (author, "")):
             c.holder_key, c.attributed = who, True
+
+
+def _turn_claims(claims: list[Claim], page: ParsedPage, known: dict[str, Entity], author: str) -> None:
+    """In a transcript or interview, what the writer would otherwise hold in a paragraph opened by a
+    speaker's label ("Adam: …", "POSTOL: …") is the speaker's."""
+    people = {}
+    for ent in known.values():
+        if ent.kind is EntityKind.PERSON:
+            for name in {ent.name} | set(ent.alternate_names):
+                people[name] = ent.key
+    turns = speaker_turns(page.blocks, people)
+    if not turns:
+        return
+    starts = [page.blocks[b].start for b in sorted(turns)]
+    order = sorted(turns)
+    for c in claims:
+        if c.source is not TextSource.BODY or c.holder_key not in (author, ""):
+            continue
+        k = bisect.bisect_right(starts, c.start) - 1
+        if k >= 0 and c.start < page.blocks[order[k]].end and turns[order[k]] != author:
+            c.holder_key, c.attributed = turns[order[k]], True
 
 
 def _previous_paragraph_speaker(b: int, last_by_block: dict[int, str], reported: dict[int, str],
@@ -742,7 +766,7 @@ def _attribution(span: Span, mentions, known, groups: "_GroupNamer", ctx: _Conte
             v.lemma_.lower() in AS_VERBS and any(c.dep_ == "prep" and c.lower_ == "as" for c in v.children)) or (
             any(c.dep_ == "punct" and c.text in (":",) for c in v.children)) or (
             re.search(r"^[^:]{0,40}:\s+that\b", _sentence_bounds(span.doc)[0][v.idx:span.end_char]) is not None) or (
-            v is opening) or (lemma in ACT_VERBS and _public_act(v))
+            v is opening) or (lemma in ACT_VERBS and _public_act(v)) or _says_clause(v)
         hypothetical = any(c.tag_ == "MD" and c.lower_ in ("would", "could", "might", "may", "will", "should", "must")
                            for c in v.children)
         if subj and has_content and not hypothetical and (_narrated_act(v) or (lemma not in REPORT_VERBS and _does_more(v))):
@@ -816,6 +840,10 @@ def _subject_of(v: Token) -> list[Token]:
     coordinated or dependent verb without one, the subject of the verb it hangs on ("Israel did not
     appear …, but … rejected the claims"; "X likes to say"; "…, saying")."""
     subj = [c for c in v.children if c.dep_ == "nsubj"]
+    if len(subj) > 1 and all(c.i < v.i for c in subj):
+        # "Managing Director of X, Rita Hilton says …": the parser gives the verb two subjects, the
+        # title and the name after it; the one next to the verb is the speaker
+        subj = sorted(subj, key=lambda c: -c.i)
     if not subj:
         subj = [c for c in v.children if c.dep_ == "compound" and c.i < v.i and c.pos_ in ("NOUN", "PROPN")]
     if not subj and v.dep_ in ("xcomp", "conj", "advcl") and v.head.i != v.i and (
@@ -831,6 +859,17 @@ def _continues_speech(v: Token) -> bool:
     head = v.head.lemma_.lower()
     return head in REPORT_VERBS | AS_VERBS | ACT_VERBS or any(
         t.lower_ == "but" for t in v.doc[v.head.i + 1:v.i] if t.dep_ == "cc")
+
+
+def _says_clause(v: Token) -> bool:
+    """ "He says data from X show that …": a content clause without "that" that the parser split into
+    an object of "say" and a verb hung after it."""
+    if v.lemma_.lower() != "say":
+        return False
+    objs = [c for c in v.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")]
+    return bool(objs) and any(c.dep_ in ("advcl", "ccomp") and c.pos_ in ("VERB", "AUX") and c.i > objs[0].i
+                              and any(x.dep_ in ("ccomp", "acomp", "attr", "dobj", "xcomp") for x in c.children)
+                              for c in v.children)
 
 
 def _opening_report_verb(span: Span) -> Token | None:
@@ -861,7 +900,7 @@ def _report_source(obj: Token) -> Token:
         if c.dep_ == "poss":
             return c
     for c in obj.children:
-        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of"):
+        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of", "in"):  # "a report in the Post"
             for o in c.children:
                 if o.dep_ == "pobj":
                     return o
@@ -959,6 +998,8 @@ def _resolve_np(tok: Token, span: Span, mentions, known: dict[str, Entity], grou
         # "the ministry added", "the paper also blamed …", "the group has said": the organisation
         # of that kind the text named last
         key = _recent_organization(tok, mentions, known)
+    if key is None and definite:
+        key = _bare_body_state(tok, ctx)  # "the junta denied …" after "Myanmar's junta"
     return _Holder(key) if key else None
 
 
@@ -1057,6 +1098,12 @@ def _np_entity(tok: Token, mentions, known: dict[str, Entity], groups: "_GroupNa
             return people[0].entity_key
     lemma = tok.lemma_.lower()
     before_head = [m for m in inside if m.end <= head_s and known.get(m.entity_key) is not None]
+    # "the Daily Express newspaper", "the Xinhua news agency": the organisation named before the
+    # noun of its kind
+    if lemma in _ORG_ROLE_NOUNS and lemma not in _STATE_BODY_NOUNS:
+        for m in before_head:
+            if known[m.entity_key].kind is EntityKind.ORGANIZATION and _modifies(tok, m):
+                return m.entity_key
     # "State Department officials", "Biden administration officials", "Kremlin sources": people
     # speaking for the body or state named before them (a demonym makes a group: "Turkish officials")
     if lemma in _SOURCE_NOUNS and tok.tag_ in ("NNS", "NNPS"):
@@ -1354,12 +1401,12 @@ _STATE_BODIES = {"junta", "military", "army", "regime", "government", "ministry"
 _SAME_BODY = {"junta": "military", "army": "military", "legislature": "parliament"}
 
 
-def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[str, Entity]) -> None:
-    """ "the junta" refers back to the last "<state> junta" / "<state>'s junta" of the text."""
+def _named_bodies(doc: Doc, mentions, known: dict[str, Entity]) -> list[tuple[int, str, str]]:
+    """(offset, body noun, state) of each state body named with its state ("Myanmar's junta")."""
     state_mentions = [m for m in mentions if m.entity_key.startswith("state/")
                       or (known.get(m.entity_key) is not None and known[m.entity_key].kind is EntityKind.STATE)]
     starts = [m.start for m in state_mentions]
-    named: list[tuple[int, str, str]] = []  # (offset, body noun, state) of bodies named with their state
+    named: list[tuple[int, str, str]] = []
     for t in doc:
         if t.lower_ not in _STATE_BODIES or t.tag_ not in ("NN", "NNS"):
             continue
@@ -1368,6 +1415,22 @@ def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[
             if m.start >= t.idx:
                 break
             named.append((t.idx, _SAME_BODY.get(t.lower_, t.lower_), m.entity_key))
+    return named
+
+
+def _bare_body_state(tok: Token, ctx: "_Context") -> str | None:
+    """ "the junta said …": the state of the last "<state> junta" named before it."""
+    if tok.lower_ not in _STATE_BODIES or tok.tag_ not in ("NN", "NNS"):
+        return None
+    if any(k.dep_ in ("amod", "compound", "poss", "nmod", "prep") for k in tok.children):
+        return None
+    body = _SAME_BODY.get(tok.lower_, tok.lower_)
+    return next((n[2] for n in reversed(ctx.bodies) if n[0] < tok.idx and n[1] == body), None)
+
+
+def _states_of_bare_bodies(claims: list[Claim], doc: Doc, mentions, known: dict[str, Entity]) -> None:
+    """ "the junta" refers back to the last "<state> junta" / "<state>'s junta" of the text."""
+    named = _named_bodies(doc, mentions, known)
     for c in claims:
         if c.source is not TextSource.BODY:
             continue

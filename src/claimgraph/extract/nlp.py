@@ -73,6 +73,12 @@ def load_nlp(model_name: str = DEFAULT_MODEL) -> Language:
             nlp.add_pipe("claimgraph_sentence_fixes", before=before)
         else:
             nlp.add_pipe("claimgraph_sentence_fixes", first=True)
+    if "attribute_ruler" in nlp.pipe_names and "lemmatizer" in nlp.pipe_names:
+        # the rule lemmatizer makes "hopes"/"hoped" forms of "hop", so "Washington hopes that …"
+        # lost its reporting verb; the lemmatizer keeps a lemma the ruler set
+        nlp.get_pipe("attribute_ruler").add(
+            [[{"LOWER": {"IN": ["hopes", "hoped", "hoping"]}, "TAG": {"IN": ["VBZ", "VBD", "VBN", "VBG"]}}]],
+            {"LEMMA": "hope"})
     return nlp
 
 

@@ -26,6 +26,7 @@ Which entity a speaker's noun phrase names is the claim extractor's business
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
@@ -154,3 +155,59 @@ def speaker_token(verb: Token, quotes: list[Quotation]) -> Token | None:
             if c.dep_ == "nsubj" and not any(q.covers(c.idx) for q in quotes):
                 return c
     return None
+
+
+# A transcript's turn opens its paragraph with the speaker's label and a colon: "Adam:", "Ted Postol:",
+# "POSTOL:", "TP:" (initials), "Q:" (a label that names nobody the page knows leaves the turn alone).
+_TURN_LABEL = re.compile(r"^\s*(?:\*\*)?([A-Z][\w.'’-]*(?:[ \u00a0][A-Z][\w.'’-]*){0,3})(?:\*\*)?\s*:\s+\S")
+_NOT_SPEAKERS = {"note", "update", "editor", "photo", "source", "sources", "read", "see", "watch", "listen",
+                 "related", "disclaimer", "correction", "warning", "summary", "background", "transcript", "credit"}
+
+
+def speaker_turns(blocks: list[Block], people: dict[str, str]) -> dict[int, str]:
+    """Paragraphs of a transcript or interview opened by a speaker's label -> the speaker's key.
+
+    `people` maps each person the page names (every name it knows them by) to their key. A label
+    is the person's printed name, one word of it ("Adam" for Adam Tooze, "POSTOL"), a surname
+    after another given name ("Ted Postol" for Theodore A. Postol) or their initials ("AT");
+    a label that fits nobody, or several people, gives no speaker. A page is read as a
+    transcript only when at least two of its paragraphs open with labels (one "Name: …" line
+    is more often a caption or a list item than a turn); with three or more, a turn also runs
+    over the unlabelled paragraphs after it, up to the next label or heading."""
+    labels: dict[int, str] = {}
+    for b, block in enumerate(blocks):
+        if block.kind is not BlockKind.PARAGRAPH:
+            continue
+        m = _TURN_LABEL.match(block.text)
+        if m and m.group(1).lower() not in _NOT_SPEAKERS:
+            labels[b] = m.group(1).replace("\u00a0", " ")
+    if len(labels) < 2:
+        return {}
+    index: dict[str, set[str]] = {}
+    for name, key in people.items():
+        words = [w for w in re.findall(r"[\w’'-]+", name) if w[:1].isupper()]
+        if not words:
+            continue
+        forms = {name.lower(), words[0].lower(), words[-1].lower()}
+        if len(words) >= 2:
+            forms.add((words[0][0] + words[-1][0]).lower())
+        for form in forms:
+            index.setdefault(form, set()).add(key)
+    turns: dict[int, str] = {}
+    current: str | None = None
+    for b, block in enumerate(blocks):
+        if block.kind is not BlockKind.PARAGRAPH:
+            current = None  # a heading ends the turn
+            continue
+        label = labels.get(b)
+        if label is None:
+            if current is not None and len(labels) >= 3:
+                turns[b] = current  # a turn runs over the unlabelled paragraphs after it
+            continue
+        keys = index.get(label.lower())
+        if not keys and " " in label:
+            keys = index.get(label.split()[-1].lower())  # "Ted Postol" -> Postol
+        current = next(iter(keys)) if keys and len(keys) == 1 else None
+        if current is not None:
+            turns[b] = current
+    return turns
