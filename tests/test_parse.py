@@ -367,3 +367,47 @@ def test_no_dateline_for_a_dash_aside():
                            "It now has more members than ever before in its history.\n\nA second paragraph follows "
                            "here with enough words to be a paragraph.\n").body_text
     assert body.startswith("NATO — The alliance")
+
+
+# --- Titles on unseen layouts (CHANGES_dev rows 90-92) ---------------------------------------
+
+_BODY = ("The ministers met on Tuesday to discuss the crisis in the region, and officials said that the talks "
+         "would continue next week despite the lack of progress on the main questions before the council.\n\n"
+         "A second paragraph follows with more detail about the meeting and what the delegations said afterwards "
+         "to reporters waiting outside the building in the capital.\n\n")
+
+
+def test_title_over_standfirst_and_byline_beats_a_teaser_below_the_text():
+    """Title, standfirst, avatar initials, byline, date: the title heads the article even though
+    a teaser below the first paragraph (another title over a name and a date) is printed twice."""
+    teaser = "How Farmers Are Coping With the Long Drought in the South"
+    text = ("Read the stories that matter, every day.\n\nHome\n\nNews\n\nWorld\n\nCulture\n\nWorld News\n\n"
+            "Ministers Fail to Agree on a Plan for the Border Crisis\n\n"
+            "The talks ended without a deal as both sides blamed each other for the delay.\n\n"
+            "JD\n\nby Jane Doe\n\n27 July 2020, 1:05pm\n\n"
+            + _BODY.split("\n\n")[0] + "\n\nWorld News\n\n" + teaser + "\n\nJohn Roe\n\n07.22.20\n\n"
+            + _BODY.split("\n\n")[2] + "\n\nMore\n\n" + teaser + "\n\n")
+    assert parse_text_page(text).title == "Ministers Fail to Agree on a Plan for the Border Crisis"
+
+
+def test_title_above_the_text_beats_a_promotion_atop_the_page():
+    """A page opening with a promotion line and menus: the title is the line over the byline and
+    the date just above the text, not the first heading-like line of the page."""
+    text = ("Support Our Readers, Share Their Stories\n\nSearch News Daily without popups\n\n"
+            "Top Stories World Politics Business Sports Health Opinion\n\nContact Us Feedback Writers\n\n"
+            "Tell Friends about Us and get a gift\n\n"
+            "Rebels and a Breakaway Faction Still Recruiting Child Soldiers\n\n"
+            "By Jane Doe\n\nMarch 3, 2008\n\n" + _BODY)
+    assert parse_text_page(text).title == "Rebels and a Breakaway Faction Still Recruiting Child Soldiers"
+
+
+def test_title_over_its_byline_far_above_the_text_past_author_boxes():
+    """Author boxes (name, bio, links) between the header and the first long paragraph push the
+    title past the title window; a title heading a date and a byline is still found."""
+    boxes = "".join(f"{name}\n\n{name} is a freelance reporter.\n\nView author publications\n\nSearch author on:\n\n"
+                    "PubMed\n\nGoogle Scholar\n\n" for name in ("Jane Doe", "John Roe", "Mary Major"))
+    text = ("Skip to main content\n\nSearch\n\nLog in\n\nNEWS FEATURE\n\n03 November 2025\n\n"
+            "How to fight a drought without the rain: a guide to global action\n\n"
+            "With the rains absent, it will be up to others to avert catastrophe.\n\n"
+            "By Jane Doe, John Roe & Mary Major\n\n" + boxes + _BODY)
+    assert parse_text_page(text).title == "How to fight a drought without the rain: a guide to global action"

@@ -1285,12 +1285,25 @@ def title_window(units: list[Unit]) -> list[int]:
 TITLE_AFTER_ANCHOR = 10  # a promotion or a menu blurb may be the first long paragraph, above the title
 
 
+def _standfirst_like(text: str) -> bool:
+    """A summary sentence under a title: 6-60 words, ends as a sentence ends, no byline or date."""
+    text = text.strip()
+    return bool(text) and 6 <= word_count(text) <= 60 and text[-1] in ".!?\"”" and not BYLINE_RE.match(text) \
+        and not find_date(text)
+
+
 def _dated_or_signed_near(units: list[Unit], i: int) -> bool:
-    """A byline or a date line right under the line (or just above it): the article's header."""
-    for k in list(range(i + 1, min(len(units), i + 3))) + [i - 1]:
+    """A byline or a date line right under the line (or just above it), or under the standfirst
+    that follows it: the article's header."""
+    below = i + 1
+    if below < len(units) and _standfirst_like(units[below].text):
+        below += 1  # title, standfirst, then the byline or the date
+    for k in list(range(i + 1, min(len(units), below + 2))) + [i - 1]:
         if k < 0:
             continue
         u = units[k]
+        if k > i + 2 and _title_like(units[k - 1]):
+            continue  # another title-like line comes first: this byline or date is its own
         if u.kind in ("byline", "date") or u.data.get("orig") in ("byline", "date") or re.fullmatch(r"by\s*:?", u.text, re.I) \
                 or (word_count(u.text) <= 8 and find_date(u.text)) or BYLINE_RE.match(u.text):
             return True
@@ -1311,11 +1324,16 @@ def find_title_above_body(units: list[Unit]) -> int | None:
         return None
     window = title_window(units) + [i for i in range(anchor + 1, min(len(units), anchor + 1 + TITLE_AFTER_ANCHOR))
                                     if units[i].kind != "boilerplate"]
+    # Farther up, past author boxes and bios, only a line heading a byline or a date (the header).
+    window += [i for i in range(min(window, default=anchor) - 1, -1, -1)
+               if units[i].kind != "boilerplate" and _title_like(units[i]) and _dated_or_signed_near(units, i)]
     best: tuple[int, int, int] | None = None
     nearest = True
+    # A headed line above the first long paragraph is the article's header; lower ones are teasers.
+    headed_above = any(i < anchor and _title_like(units[i]) and _dated_or_signed_near(units, i) for i in window)
     for i in window:
         u = units[i]
-        if not _title_like(u):
+        if not _title_like(u) or (i > anchor and headed_above):
             continue
         words = word_count(u.text)
         title_case = words >= 4 and looks_like_heading(u.text, max_words=30) and _capitalised_share(u.text) >= 0.6
@@ -1707,8 +1725,9 @@ def rules_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
     (`find_title_above_body`), on pages with menus above the article."""
     title_index, title, section, consumed = find_title(units)
     above = find_title_above_body(units)
-    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
-    if above is not None and above != title_index and not settled and (title_index is None or above > title_index):
+    # The scored choice above the text wins over the top run even when the top run's line sits in the
+    # title window: on unseen layouts the top run is most often a menu's or a promotion's line.
+    if above is not None and above != title_index and (title_index is None or above > title_index):
         title_index, title, consumed = above, units[above].text, True
         before = [u for u in units[:above] if u.kind != "boilerplate"]
         if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
