@@ -411,3 +411,12 @@ def test_title_over_its_byline_far_above_the_text_past_author_boxes():
             "With the rains absent, it will be up to others to avert catastrophe.\n\n"
             "By Jane Doe, John Roe & Mary Major\n\n" + boxes + _BODY)
     assert parse_text_page(text).title == "How to fight a drought without the rain: a guide to global action"
+
+
+def test_a_subtitle_under_the_title_is_not_the_title():
+    """Title, a subtitle with no full stop, byline: the line over the byline is the title's
+    subtitle, not the title (the scored choice above the text must not pass over the title)."""
+    text = ("Home / Research / Europe\n\nANALYSIS\n\nThe Straits After the Invasion\n\n"
+            "How the government keeps talking to both capitals and how long it can last\n\n"
+            "By Jane Doe and John Roe\n\nPublished on 22 April 2024\n\n" + _BODY)
+    assert parse_text_page(text).title == "The Straits After the Invasion"

@@ -1726,8 +1726,12 @@ def rules_title(units: list[Unit]) -> tuple[int | None, str, str | None, bool]:
     title_index, title, section, consumed = find_title(units)
     above = find_title_above_body(units)
     # The scored choice above the text wins over the top run even when the top run's line sits in the
-    # title window: on unseen layouts the top run is most often a menu's or a promotion's line.
-    if above is not None and above != title_index and (title_index is None or above > title_index):
+    # title window: on unseen layouts the top run is most often a menu's or a promotion's line. Not when
+    # it is the line right under a settled title: that is the title's subtitle (title, subtitle, byline).
+    settled = title_index is not None and title_index in title_window(units) and _title_like(units[title_index])
+    subtitle = settled and above is not None and above > title_index and all(
+        u.kind == "boilerplate" for u in units[title_index + 1:above])
+    if above is not None and above != title_index and (title_index is None or above > title_index) and not subtitle:
         title_index, title, consumed = above, units[above].text, True
         before = [u for u in units[:above] if u.kind != "boilerplate"]
         if before and word_count(before[-1].text) <= 4 and len(before[-1].text) <= 40 and not _title_like(before[-1]):
