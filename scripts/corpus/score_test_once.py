@@ -44,10 +44,10 @@ def main() -> int:
                             capture_output=True, text=True).stdout.strip()
     parts = [f"# The test split of round {ROUND}, scored once (main {commit}):\n"
              "#   .venv/bin/python scripts/corpus/score_test_once.py\n"
-             "# 1. As shipped: the line-role labeller with the rules as its features (combined).\n",
-             scored(None),
-             "\n# 2. The same pages, same run, with the labeller off (the rules alone):\n",
-             scored("rules")]
+             "# 1. As shipped: the rules alone (CLAIMGRAPH_LINE_LABELLER off, the default).\n",
+             scored("rules"),
+             "\n# 2. The same pages, same run, with the labeller on (CLAIMGRAPH_LINE_LABELLER=true):\n",
+             scored("combined")]
     OUT.write_text("".join(parts), encoding="utf-8")
     print(OUT.read_text(encoding="utf-8"))
     return 0
