@@ -67,3 +67,14 @@ def test_saved_html_pages_ingest_with_their_own_metadata(tmp_path):
             ("Seoul Edges Toward the Quad", "2023-05-09", "Mina Park")]
         body = next(iter(store.query("PREFIX schema: <http://schema.org/> SELECT ?b WHERE { ?a schema:articleBody ?b }")))
         assert "<" not in body["b"].value  # text, not markup
+
+
+def test_python_dash_m_claimgraph_is_the_command(tmp_path):
+    """`python -m claimgraph` runs the same command line as the `claimgraph` script."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "claimgraph", "eval", "--split", "inhouse", "--only", "seed_000",
+                          "--json"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert '"split": "inhouse"' in run.stdout
