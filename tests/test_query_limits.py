@@ -219,3 +219,25 @@ def test_a_store_in_memory_gets_the_limits_too(tmp_path):
         r = client.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o }"},
                        headers={"Accept": "text/csv"})
         assert r.status_code == 200 and r.text.split() == ["o", "o"]
+
+
+def test_hand_out_starts_at_most_the_free_workers_and_drops_jobs_already_gone():
+    """Both pools (local workers, remote slots) dispatch through FairShare.hand_out."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        share = FairShare(PoolSettings(workers=4, reserve=0, per_client=4, per_client_waiting=4, queue=8,
+                                       heavy_after_s=100.0, usage_half_life_s=30))
+        jobs = [job(c, float(i)) for i, c in enumerate(["a", "b", "c", "d"])]
+        for j in jobs:
+            j.assigned = loop.create_future()
+            share.enqueue(j)
+        jobs[0].assigned.cancel()  # its client went away while it waited
+        started = share.hand_out(5.0, free=2)
+        assert started == jobs[1:3] and all(j.started == 5.0 for j in started)
+        assert share.waiting == [jobs[3]] and jobs[0] not in share.running
+        assert share.to_preempt(5.0, free=0) is None  # nobody heavy: nothing to stop
+        assert share.hand_out(6.0, free=0) == [] and share.waiting == [jobs[3]]
+    finally:
+        loop.close()

@@ -210,6 +210,28 @@ class FairShare:
             return None
         return min(eligible, key=lambda j: (self.standing(j.client, now), self.usage.of(j.client, now), j.arrived))
 
+    def hand_out(self, now: float, free: int) -> list[Job]:
+        """Up to `free` waiting jobs to start now, in fair order (`next_job`), each marked started: the pool
+        gives each one a worker. A job whose client went away a moment ago is withdrawn on the way."""
+        started: list[Job] = []
+        while len(started) < free and self.waiting:
+            job = self.next_job(now)
+            if job is None:
+                break
+            if job.assigned.done():  # being withdrawn by its own coroutine
+                self.withdraw(job)
+                continue
+            self.start(job, now)
+            started.append(job)
+        return started
+
+    def to_preempt(self, now: float, free: int) -> Job | None:
+        """The running job the pool should stop now (`victim`), when jobs wait and no worker is free."""
+        if not self.waiting or free:
+            return None
+        victim = self.victim(now)
+        return victim if victim is not None and victim.worker is not None and victim.worker.alive else None
+
     def victim(self, now: float) -> Job | None:
         """The running job to stop, or None: when every worker is busy, heavy clients hold more than
         `workers - reserve` of them (queries that turned long after they started), and a client that
@@ -477,23 +499,14 @@ class QueryPool:
     def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
-        while self.idle and self.share.waiting:
-            job = self.share.next_job(now)
-            if job is None:
-                break
-            if job.assigned.done():  # its client went away a moment ago; it is being withdrawn
-                self.share.withdraw(job)
-                continue
+        for job in self.share.hand_out(now, len(self.idle)):
             worker = self.idle.pop()
             self.busy.add(worker)
-            self.share.start(job, now)
-            job.worker = worker
-            worker.job = job
+            job.worker, worker.job = worker, job
             job.assigned.set_result(worker)
-        if self.share.waiting and not self.idle:
-            victim = self.share.victim(now)
-            if victim is not None and victim.worker is not None and victim.worker.alive:
-                victim.worker.kill("preempted")
+        victim = self.share.to_preempt(now, len(self.idle))
+        if victim is not None:
+            victim.worker.kill("preempted")
         if self.share.waiting and self._ticker is None:
             self._ticker = loop.create_task(self._tick())
 

@@ -173,22 +173,14 @@ class RemoteEvaluator:
     def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
-        while self.free and self.share.waiting:
-            job = self.share.next_job(now)
-            if job is None:
-                break
-            if job.assigned.done():  # its client went away a moment ago; it is being withdrawn
-                self.share.withdraw(job)
-                continue
+        for job in self.share.hand_out(now, self.free):
             self.free -= 1
             slot = Slot()
-            self.share.start(job, now)
             job.worker, slot.job = slot, job
             job.assigned.set_result(slot)
-        if self.share.waiting and not self.free:
-            victim = self.share.victim(now)
-            if victim is not None and victim.worker is not None and victim.worker.alive:
-                victim.worker.kill("preempted")
+        victim = self.share.to_preempt(now, self.free)
+        if victim is not None:
+            victim.worker.kill("preempted")
         if self.share.waiting and self._ticker is None and not self._closed:
             self._ticker = loop.create_task(self._tick())
 
